@@ -1,0 +1,47 @@
+// Lint rules: typescript-eslint's recommended type-aware set, no floating promises anywhere, and workflow code
+// kept deterministic (no Node built-ins or app modules with side effects inside workflows/).
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'coverage/**', 'dist/**', 'scripts/compose-check/**', 'jest.config.js'] },
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['*.config.js'] }, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // Async functions that happen not to await are common in interfaces (probes, handlers); not a bug.
+      '@typescript-eslint/require-await': 'off',
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^node:', message: 'Workflows must be deterministic: no Node built-ins (use activities).' },
+            {
+              regex: '^(fs|path|crypto|http|https|net|os|child_process|timers)$',
+              message: 'Workflows must be deterministic: no Node built-ins.',
+            },
+            {
+              regex: '^(kafkajs|pino|@mikro-orm/.*|@temporalio/(client|worker|activity))$',
+              message: 'Workflows import @temporalio/workflow and types only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+);

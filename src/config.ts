@@ -1,0 +1,74 @@
+// The one place that reads process.env: every setting is validated at start (fail fast) and documented in
+// README.md and .env.example. Durations accept ms-style strings ("5s", "10m") or plain milliseconds.
+import ms from 'ms';
+import { z } from 'zod';
+
+const DEV_JWT_SECRET = 'dev-only-insecure-jwt-secret-change-me-0123456789';
+
+const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const parsed = typeof value === 'number' || /^\d+$/.test(value) ? Number(value) : ms(value as ms.StringValue);
+  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 0) {
+    ctx.addIssue({ code: 'custom', message: `not a duration: "${value}" (use e.g. 5s, 10m or milliseconds)` });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: bool.optional(),
+  PORT: port.default(3000),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
+  DATABASE_URL: z.string().url().default('postgres://saga:saga@127.0.0.1:5432/order_saga'),
+  DB_POOL_MAX: z.coerce.number().int().positive().default(20),
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    ),
+  KAFKA_CLIENT_ID: z.string().default('order-saga'),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('orders'),
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_JWT_SECRET),
+  JWT_ISSUER: z.string().default('order-saga'),
+  JWT_AUDIENCE: z.string().default('order-saga-clients'),
+  JWT_EXPIRES_IN: duration.default(60 * 60 * 1000),
+  PAYMENT_DURATION: duration.default(5000),
+  PAYMENT_SUCCESS_RATE: z.coerce.number().min(0).max(1).default(0.5),
+  ORDER_EXPIRY: duration.default(10 * 60 * 1000),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {}
+
+/** Parses an environment (process.env by default); throws ConfigError listing every invalid variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = result.data;
+  if (config.NODE_ENV === 'production' && config.JWT_SECRET === DEV_JWT_SECRET) {
+    throw new ConfigError('invalid configuration:\n  JWT_SECRET: the dev-only default is refused when NODE_ENV=production');
+  }
+  return config;
+}
+
+export function usesDevJwtSecret(config: Config): boolean {
+  return config.JWT_SECRET === DEV_JWT_SECRET;
+}

@@ -1,0 +1,5 @@
+// Every migration, in order. Listed explicitly instead of globbed from disk so the same list works under
+// node's type stripping, jest and a container image alike.
+import { InitialSchema } from './0001-initial-schema.migration.ts';
+
+export const migrations = [{ name: '0001-initial-schema', class: InitialSchema }];

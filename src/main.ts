@@ -1,0 +1,68 @@
+// Process entry point: `node src/main.ts <role|command>`.
+//   roles:    api | relay | bridge | worker | notifier | all (every role in one process)
+//   commands: migrate | seed
+// Owns the process lifecycle: SIGINT/SIGTERM stop the roles in reverse start order, then close shared clients.
+import { ConfigError, loadConfig, usesDevJwtSecret } from './config.ts';
+import { createLogger } from './logger.ts';
+import { Resources } from './roles/resources.ts';
+import type { RoleStarter, RunningRole } from './roles/role.ts';
+import { startApi } from './roles/api.role.ts';
+import { startWorker } from './roles/worker.role.ts';
+import { placeholderRole } from './roles/placeholder.role.ts';
+
+const roles: Record<string, RoleStarter> = {
+  worker: startWorker,
+  notifier: placeholderRole('notifier'),
+  bridge: placeholderRole('bridge'),
+  relay: placeholderRole('relay'),
+  api: startApi,
+};
+/** Start order for `all`: consumers of work before its producers, so nothing waits on a missing role. */
+const allRoles = ['worker', 'notifier', 'bridge', 'relay', 'api'];
+
+async function main(): Promise<void> {
+  const what = process.argv[2] ?? 'all';
+  const config = loadConfig();
+  const log = createLogger(config).child({ role: 'main' });
+  const resources = new Resources(config, log);
+
+  if (what === 'migrate') {
+    await resources.orm();
+    await resources.close();
+    return;
+  }
+  const names = what === 'all' ? allRoles : [what];
+  const unknown = names.filter((n) => !roles[n]);
+  if (unknown.length > 0) {
+    throw new ConfigError(`unknown role "${unknown.join(', ')}"; expected one of: ${[...Object.keys(roles), 'all', 'migrate'].join(', ')}`);
+  }
+  if (usesDevJwtSecret(config)) log.warn('JWT_SECRET is the built-in dev-only default; set your own outside development');
+
+  const running: RunningRole[] = [];
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal} received, stopping ${running.map((r) => r.name).join(', ')}`);
+    for (const role of [...running].reverse()) {
+      await role.stop().catch((err: unknown) => log.error({ err, role: role.name }, 'error while stopping'));
+    }
+    await resources.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  for (const name of names) running.push(await roles[name]!(resources));
+  log.info(`running: ${names.join(', ')}`);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+  } else {
+    console.error('fatal:', err);
+  }
+  process.exit(1);
+});

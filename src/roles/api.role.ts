@@ -1,0 +1,28 @@
+// The HTTP API process: builds the app from real dependencies and listens on PORT.
+import { serve, type ServerType } from '@hono/node-server';
+import { createApp } from '../api/app.ts';
+import { kafkaProbe, postgresProbe, temporalProbe } from '../readiness.ts';
+import type { RoleStarter } from './role.ts';
+
+export const startApi: RoleStarter = async (resources) => {
+  const { config } = resources;
+  const log = resources.log.child({ role: 'api' });
+  const [orm, temporal] = await Promise.all([resources.orm(), resources.temporalClient()]);
+  const app = createApp({
+    probes: { postgres: postgresProbe(orm), kafka: kafkaProbe(resources.kafka()), temporal: temporalProbe(temporal) },
+  });
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: '0.0.0.0' }, () => resolve(s));
+    s.once('error', reject);
+  });
+  log.info(`listening on http://localhost:${config.PORT}`);
+  return {
+    name: 'api',
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive sockets would hold close() open; drop idle ones now, busy ones after their response.
+        (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      }),
+  };
+};

@@ -1,0 +1,78 @@
+// Lazily created, shared clients for the roles of one process (with role `all`, every role shares one pool each),
+// closed in reverse order of creation at shutdown.
+import { NativeConnection } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { initOrm, migrate, type Orm } from '../db/orm.ts';
+import { createKafka, type Kafka } from '../messaging/kafka.ts';
+import { connectTemporal } from '../temporal/connection.ts';
+import { installTemporalRuntime } from '../temporal/runtime.ts';
+
+export class Resources {
+  private closers: Array<() => Promise<void>> = [];
+  private cache = new Map<string, Promise<unknown>>();
+
+  readonly config: Config;
+  readonly log: Logger;
+
+  constructor(config: Config, log: Logger) {
+    this.config = config;
+    this.log = log;
+  }
+
+  private once<T>(key: string, create: () => Promise<T>, close: (value: T) => Promise<void>): Promise<T> {
+    let value = this.cache.get(key) as Promise<T> | undefined;
+    if (!value) {
+      value = create().then((v) => {
+        this.closers.push(() => close(v));
+        return v;
+      });
+      this.cache.set(key, value);
+    }
+    return value;
+  }
+
+  orm(): Promise<Orm> {
+    return this.once(
+      'orm',
+      async () => {
+        const orm = await initOrm(this.config);
+        await migrate(orm, this.log);
+        return orm;
+      },
+      (orm) => orm.close(),
+    );
+  }
+
+  kafka(): Kafka {
+    // kafkajs clients are cheap; connections belong to producers/consumers/admins, each closed by its owner.
+    return createKafka(this.config, this.log);
+  }
+
+  temporalClient(): Promise<Client> {
+    return this.once(
+      'temporal',
+      () => connectTemporal(this.config),
+      (client) => client.connection.close(),
+    );
+  }
+
+  temporalWorkerConnection(): Promise<NativeConnection> {
+    return this.once(
+      'temporal-native',
+      () => {
+        installTemporalRuntime(this.log);
+        return NativeConnection.connect({ address: this.config.TEMPORAL_ADDRESS });
+      },
+      (c) => c.close(),
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const close of this.closers.reverse()) {
+      await close().catch((err: unknown) => this.log.warn({ err }, 'error while closing a resource'));
+    }
+    this.closers = [];
+  }
+}

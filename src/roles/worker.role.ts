@@ -1,0 +1,26 @@
+// The Temporal worker process: runs OrderWorkflow and its activities on the `orders` task queue.
+import { createActivities } from '../../activities/index.ts';
+import { createWorker } from '../temporal/worker.ts';
+import type { RoleStarter } from './role.ts';
+
+export const startWorker: RoleStarter = async (resources) => {
+  const { config } = resources;
+  const log = resources.log.child({ role: 'worker' });
+  const connection = await resources.temporalWorkerConnection();
+  const worker = await createWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    activities: {},
+  });
+  const running = worker.run();
+  running.catch((err: unknown) => log.error({ err }, 'worker stopped with an error'));
+  log.info(`polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}`);
+  return {
+    name: 'worker',
+    stop: async () => {
+      worker.shutdown();
+      await running.catch(() => undefined);
+    },
+  };
+};

@@ -1,0 +1,67 @@
+// Starts the real app (`node src/main.ts all`) as a child process against the test database and the real services,
+// on a free port and its own task queue so it never competes with a stack a developer has running.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { eventually } from './eventually.ts';
+
+export type RunningApp = { url: string; port: number; env: Record<string, string>; output: () => string; stop: () => Promise<void> };
+
+const mainPath = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startApp(env: Record<string, string> = {}, role = 'all'): Promise<RunningApp> {
+  const port = await freePort();
+  const fullEnv: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    NODE_ENV: 'test',
+    LOG_PRETTY: 'false',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
+    PORT: String(port),
+    DATABASE_URL: process.env.TEST_DATABASE_URL ?? '',
+    TEMPORAL_TASK_QUEUE: `orders-e2e-${process.pid}`,
+    ...env,
+  };
+  const child: ChildProcess = spawn(process.execPath, ['--no-warnings', mainPath, role], {
+    env: fullEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await eventually(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`app exited with ${child.exitCode}:\n${output}`);
+        return (await fetch(`${url}/health`)).status;
+      },
+      (status) => status === 200,
+      { timeoutMs: 60_000, what: 'app /health' },
+    );
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${String(err)}\n--- app output ---\n${output}`);
+  }
+  return {
+    url,
+    port,
+    env: fullEnv,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

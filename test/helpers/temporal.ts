@@ -1,0 +1,35 @@
+// Temporal test helpers. The time-skipping test server is the binary provisioned by scripts/stack.sh (never the
+// SDK's download, which cannot work offline); its path arrives in TEMPORAL_TEST_SERVER_PATH.
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { workflowsPath } from '../../src/temporal/worker.ts';
+
+export function testServerPath(): string {
+  const path = process.env.TEMPORAL_TEST_SERVER_PATH;
+  if (!path) throw new Error('TEMPORAL_TEST_SERVER_PATH is not set: run the tests through `npm test`');
+  return path;
+}
+
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: testServerPath() } },
+  });
+}
+
+let bundle: Promise<WorkflowBundle> | undefined;
+
+/** Bundles workflows/ once per test file (webpack is slow; the bundle is reused by every worker in the file). */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath,
+    logger: {
+      log: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: console.error,
+      debug: () => undefined,
+      trace: () => undefined,
+    },
+  });
+  return bundle;
+}

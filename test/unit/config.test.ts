@@ -1,0 +1,37 @@
+// The config module: defaults, duration parsing and refusal of unsafe settings.
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+describe('loadConfig', () => {
+  it('when nothing is set, then the documented defaults apply', () => {
+    const config = loadConfig({});
+    expect(config.PORT).toBe(3000);
+    expect(config.KAFKA_BROKERS).toEqual(['127.0.0.1:9092']);
+    expect(config.TEMPORAL_TASK_QUEUE).toBe('orders');
+    expect(config.PAYMENT_DURATION).toBe(5000);
+    expect(config.ORDER_EXPIRY).toBe(600_000);
+    expect(config.PAYMENT_SUCCESS_RATE).toBe(0.5);
+  });
+
+  it('when durations are given as ms-style strings or milliseconds, then both are understood', () => {
+    const config = loadConfig({ PAYMENT_DURATION: '250ms', ORDER_EXPIRY: '2m', JWT_EXPIRES_IN: '1500' });
+    expect(config.PAYMENT_DURATION).toBe(250);
+    expect(config.ORDER_EXPIRY).toBe(120_000);
+    expect(config.JWT_EXPIRES_IN).toBe(1500);
+  });
+
+  it('when values are invalid, then every bad variable is named', () => {
+    expect(() => loadConfig({ PORT: 'abc', ORDER_EXPIRY: 'soon' })).toThrow(ConfigError);
+    try {
+      loadConfig({ PORT: 'abc', ORDER_EXPIRY: 'soon' });
+    } catch (err) {
+      expect(String((err as Error).message)).toMatch(/PORT/);
+      expect(String((err as Error).message)).toMatch(/ORDER_EXPIRY: not a duration: "soon"/);
+    }
+  });
+
+  it('when NODE_ENV is production and JWT_SECRET is the dev default, then start-up is refused', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/dev-only default is refused/);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }).NODE_ENV).toBe('production');
+  });
+});
