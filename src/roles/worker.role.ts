@@ -11,7 +11,7 @@ export const startWorker: RoleStarter = async (resources) => {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: {},
+    activities: createActivities(),
   });
   const running = worker.run();
   running.catch((err: unknown) => log.error({ err }, 'worker stopped with an error'));
