@@ -29,6 +29,7 @@ const schema = z.object({
     .default(1024 * 1024),
   DATABASE_URL: z.string().url().default('postgres://saga:saga@127.0.0.1:5432/order_saga'),
   DB_POOL_MAX: z.coerce.number().int().positive().default(20),
+  SEED_DEMO_DATA: bool.default(true),
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:9092')

@@ -1,10 +1,11 @@
 // Process entry point: `node src/main.ts <role|command>`.
 //   roles:    api | relay | bridge | worker | notifier | all (every role in one process)
-//   commands: migrate | seed
+//   commands: migrate | seed (one-shot; the api role also migrates and, with SEED_DEMO_DATA, seeds at start)
 // Owns the process lifecycle: SIGINT/SIGTERM stop the roles in reverse start order, then close shared clients.
 import { ConfigError, loadConfig, usesDevJwtSecret } from './config.ts';
 import { createLogger } from './logger.ts';
 import { Resources } from './roles/resources.ts';
+import { seedIfEmpty } from './db/seed.ts';
 import type { RoleStarter, RunningRole } from './roles/role.ts';
 import { startApi } from './roles/api.role.ts';
 import { startWorker } from './roles/worker.role.ts';
@@ -26,15 +27,19 @@ async function main(): Promise<void> {
   const log = createLogger(config).child({ role: 'main' });
   const resources = new Resources(config, log);
 
-  if (what === 'migrate') {
-    await resources.orm();
+  if (what === 'migrate' || what === 'seed') {
+    // Both apply pending migrations; seed also adds the demo data to an empty database (even if SEED_DEMO_DATA=false).
+    const orm = await resources.orm();
+    if (what === 'seed') await seedIfEmpty(orm, log);
     await resources.close();
     return;
   }
   const names = what === 'all' ? allRoles : [what];
   const unknown = names.filter((n) => !roles[n]);
   if (unknown.length > 0) {
-    throw new ConfigError(`unknown role "${unknown.join(', ')}"; expected one of: ${[...Object.keys(roles), 'all', 'migrate'].join(', ')}`);
+    throw new ConfigError(
+      `unknown role "${unknown.join(', ')}"; expected one of: ${[...Object.keys(roles), 'all', 'migrate', 'seed'].join(', ')}`,
+    );
   }
   if (usesDevJwtSecret(config)) log.warn('JWT_SECRET is the built-in dev-only default; set your own outside development');
 

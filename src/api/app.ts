@@ -1,16 +1,80 @@
-// Builds the Hono application from its dependencies; never listens (see src/roles/api.role.ts).
-import { Hono } from 'hono';
+// Builds the Hono application from its dependencies; never listens (src/roles/api.role.ts does).
+// Pipeline: request id → access log → body limit → per-request EntityManager → bearer auth (protected routes)
+// → zod validation (400 with the failing fields) → route → one error handler.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import type { Config } from '../config.ts';
+import type { Orm } from '../db/orm.ts';
+import type { Logger } from '../logger.ts';
 import { checkReadiness, type Probe } from '../readiness.ts';
+import { requireAuth } from './auth/auth.middleware.ts';
+import { authRoutes } from './auth/auth.routes.ts';
+import type { AppEnv } from './context.ts';
+import { docsRoutes } from './docs.ts';
+import { errorHandler } from './errors.ts';
+import { orderRoutes } from './orders/order.routes.ts';
+import { productRoutes } from './products/product.routes.ts';
+import { userRoutes } from './users/user.routes.ts';
 
-export type AppDeps = { probes: Record<string, Probe> };
+export type AppDeps = { orm: Orm; config: Config; log: Logger; probes: Record<string, Probe> };
 
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
+export function createApp({ orm, config, log, probes }: AppDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+      return c.json({ message: `Validation failed: ${summary}`, errors: issues }, 400);
+    },
+  });
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    const ms = Math.round(performance.now() - started);
+    log.debug({ requestId: c.var.requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
+  });
+  app.use(
+    bodyLimit({
+      maxSize: config.BODY_LIMIT_BYTES,
+      onError: (c) => c.json({ message: `Request body too large (limit ${config.BODY_LIMIT_BYTES} bytes)` }, 413),
+    }),
+  );
+  app.use('/api/*', async (c, next) => {
+    c.set('em', orm.em.fork());
+    await next();
+  });
+
+  const auth = requireAuth(config);
+  // Registration (PUT /api/user) and login are the only anonymous API routes. Note Hono's "/x/*" also matches "/x".
+  app.on('POST', '/api/user', auth);
+  app.on(['GET', 'POST', 'DELETE'], '/api/user/:id', auth);
+  for (const path of ['/api/product', '/api/product/*', '/api/order', '/api/order/*', '/api/notification']) app.use(path, auth);
+
+  authRoutes(app, config);
+  userRoutes(app);
+  productRoutes(app);
+  orderRoutes(app);
+
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.get('/ready', async (c) => {
-    const report = await checkReadiness(deps.probes);
+    const report = await checkReadiness(probes);
     return c.json({ status: report.ready ? 'ready' : 'not ready', checks: report.checks }, report.ready ? 200 : 503);
   });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'order-saga API',
+      version: '1.0.0',
+      description: 'Users, products and orders. Log in with POST /api/auth/login, then Authorize with the token.',
+    },
+  });
+  docsRoutes(app);
+
   app.notFound((c) => c.json({ message: `Route ${c.req.method} ${c.req.path} not found` }, 404));
+  app.onError(errorHandler(log));
   return app;
 }

@@ -9,6 +9,9 @@ export const startApi: RoleStarter = async (resources) => {
   const log = resources.log.child({ role: 'api' });
   const [orm, temporal] = await Promise.all([resources.orm(), resources.temporalClient()]);
   const app = createApp({
+    orm,
+    config,
+    log,
     probes: { postgres: postgresProbe(orm), kafka: kafkaProbe(resources.kafka()), temporal: temporalProbe(temporal) },
   });
   const server: ServerType = await new Promise((resolve, reject) => {

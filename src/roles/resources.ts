@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { initOrm, migrate, type Orm } from '../db/orm.ts';
+import { seedIfEmpty } from '../db/seed.ts';
 import { createKafka, type Kafka } from '../messaging/kafka.ts';
 import { connectTemporal } from '../temporal/connection.ts';
 import { installTemporalRuntime } from '../temporal/runtime.ts';
@@ -39,6 +40,7 @@ export class Resources {
       async () => {
         const orm = await initOrm(this.config);
         await migrate(orm, this.log);
+        if (this.config.SEED_DEMO_DATA) await seedIfEmpty(orm, this.log);
         return orm;
       },
       (orm) => orm.close(),

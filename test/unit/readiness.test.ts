@@ -1,24 +1,30 @@
 // Readiness reporting without servers: probes are stubbed.
 import { describe, expect, it } from '@jest/globals';
 import { createApp } from '../../src/api/app.ts';
+import type { Probe } from '../../src/readiness.ts';
+import type { Orm } from '../../src/db/orm.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+
+// /health and /ready never touch the database, so the ORM is a stub here.
+const config = loadConfig({ LOG_LEVEL: 'silent' });
+const appWith = (probes: Record<string, Probe>) => createApp({ orm: {} as Orm, config, log: createLogger(config), probes });
 
 const ok = async () => undefined;
 
 describe('GET /ready', () => {
   it('when every dependency answers, then it is 200 ready', async () => {
-    const app = createApp({ probes: { postgres: ok, kafka: ok } });
+    const app = appWith({ postgres: ok, kafka: ok });
     const res = await app.request('/ready');
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ready', checks: { postgres: { ok: true }, kafka: { ok: true } } });
   });
 
   it('when one dependency fails, then it is 503 and names the one that failed', async () => {
-    const app = createApp({
-      probes: {
-        postgres: ok,
-        kafka: async () => {
-          throw new Error('connection refused');
-        },
+    const app = appWith({
+      postgres: ok,
+      kafka: async () => {
+        throw new Error('connection refused');
       },
     });
     const res = await app.request('/ready');
@@ -30,7 +36,7 @@ describe('GET /ready', () => {
   });
 
   it('when a dependency hangs, then it is reported as failed instead of hanging the request', async () => {
-    const app = createApp({ probes: { temporal: () => new Promise<void>(() => undefined) } });
+    const app = appWith({ temporal: () => new Promise<void>(() => undefined) });
     const res = await app.request('/ready');
     expect(res.status).toBe(503);
     const body = (await res.json()) as { checks: { temporal: { ok: boolean; error: string } } };

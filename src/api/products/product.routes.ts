@@ -1,0 +1,124 @@
+// /api/product: the catalogue. Any logged-in user may read and maintain it (the original service had no roles).
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Product } from '../../db/entities.ts';
+import { formatCents, toCents } from '../../domain/money.ts';
+import type { AppEnv } from '../context.ts';
+import { toProductDto } from '../dto.ts';
+import { AppError, notFound } from '../errors.ts';
+import { bearer, errors, jsonBody, ok, route } from '../openapi.ts';
+import { Conflict, CreateProductRequest, IdParam, Message, ProductDto, UpdateProductRequest } from '../schemas.ts';
+import { z } from '@hono/zod-openapi';
+
+const tags = ['Products'];
+const list = route({
+  method: 'get',
+  path: '/api/product',
+  tags,
+  summary: 'List products',
+  security: bearer,
+  responses: { 200: ok(z.array(ProductDto), 'All products'), ...errors(401) },
+});
+const getOne = route({
+  method: 'get',
+  path: '/api/product/{id}',
+  tags,
+  summary: 'Get a product',
+  security: bearer,
+  request: { params: IdParam },
+  responses: { 200: ok(ProductDto, 'The product'), ...errors(400, 401, 404) },
+});
+const create = route({
+  method: 'put',
+  path: '/api/product',
+  tags,
+  summary: 'Create a product',
+  security: bearer,
+  request: { body: jsonBody(CreateProductRequest) },
+  responses: { 201: ok(ProductDto, 'The new product'), ...errors(400, 401) },
+});
+const update = route({
+  method: 'post',
+  path: '/api/product/{id}',
+  tags,
+  summary: 'Update a product (body id must match the path)',
+  security: bearer,
+  request: { params: IdParam, body: jsonBody(UpdateProductRequest) },
+  responses: { 200: ok(ProductDto, 'The updated product'), ...errors(400, 401, 404) },
+});
+const remove = route({
+  method: 'delete',
+  path: '/api/product/{id}',
+  tags,
+  summary: 'Delete a product that no order references',
+  security: bearer,
+  request: { params: IdParam },
+  responses: { 200: ok(Message, 'Deleted'), 409: ok(Conflict, 'Referenced in orders (orderCount)'), ...errors(400, 401, 404) },
+});
+
+async function findProduct(em: EntityManager, id: number) {
+  const product = await em.findOne(Product, id);
+  if (!product) throw notFound('Product', id);
+  return product;
+}
+
+async function referencingOrders(em: EntityManager, productId: number): Promise<number> {
+  const [row] = await em.execute<{ n: string }[]>('select count(distinct order_id) as n from order_items where product_id = ?', [
+    productId,
+  ]);
+  return Number(row?.n ?? 0);
+}
+
+const inUse = (orderCount: number) => new AppError(409, 'Cannot delete product that is referenced in orders', { orderCount });
+
+export function productRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(list, async (c) => {
+    const products = await c.var.em.find(Product, {}, { orderBy: { id: 'asc' } });
+    return c.json(products.map(toProductDto), 200);
+  });
+
+  app.openapi(getOne, async (c) => c.json(toProductDto(await findProduct(c.var.em, c.req.valid('param').id)), 200));
+
+  app.openapi(create, async (c) => {
+    const body = c.req.valid('json');
+    const em = c.var.em;
+    const product = em.create(Product, {
+      name: body.name,
+      description: body.description ?? null,
+      price: formatCents(toCents(body.price)),
+      stock: body.stock,
+    });
+    await em.flush();
+    return c.json(toProductDto(product), 201);
+  });
+
+  app.openapi(update, async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    if (body.id !== id) throw new AppError(400, `Product ID mismatch: the path says ${id}, the body says ${body.id}`);
+    const em = c.var.em;
+    const product = await findProduct(em, id);
+    product.name = body.name;
+    product.description = body.description ?? null;
+    product.price = formatCents(toCents(body.price));
+    product.stock = body.stock;
+    await em.flush();
+    return c.json(toProductDto(product), 200);
+  });
+
+  app.openapi(remove, async (c) => {
+    const { id } = c.req.valid('param');
+    const em = c.var.em;
+    const product = await findProduct(em, id);
+    const orderCount = await referencingOrders(em, id);
+    if (orderCount > 0) throw inUse(orderCount);
+    try {
+      await em.remove(product).flush();
+    } catch (err) {
+      if (err instanceof ForeignKeyConstraintViolationException) throw inUse(await referencingOrders(em.fork(), id));
+      throw err;
+    }
+    return c.json({ message: 'Product deleted successfully' }, 200);
+  });
+}

@@ -1,0 +1,99 @@
+// Request and response schemas: the same zod definitions validate requests and generate /openapi.json.
+import { z } from '@hono/zod-openapi';
+import { hasAtMostTwoDecimals } from '../domain/money.ts';
+import { ORDER_STATUSES } from '../domain/order-status.ts';
+
+const INT_MAX = 2_147_483_647;
+/** Largest price accepted: exact in a JSON number and far inside numeric(18,2). */
+const MONEY_MAX = 999_999_999_999.99;
+
+export const IdParam = z.object({
+  id: z
+    .string()
+    .regex(/^\d{1,10}$/, 'id must be a positive integer')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= INT_MAX, 'id must be between 1 and 2147483647')
+    .openapi({ param: { name: 'id', in: 'path' }, example: '1', type: 'integer' }),
+});
+
+/** PostgreSQL text cannot hold NUL characters; refuse them up front instead of failing at insert time. */
+const text = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .min(min)
+    .max(max)
+    .refine((v) => !v.includes('\u0000'), 'must not contain NUL characters');
+
+const id = z.number().int().min(1).max(INT_MAX);
+const money = z.number().min(0).max(MONEY_MAX).refine(hasAtMostTwoDecimals, 'must have at most two decimals').openapi({ example: 29.99 });
+const timestamp = z.string().openapi({ format: 'date-time', example: '2026-11-27T10:00:00.000Z' });
+const email = text(0, 100).pipe(z.email('must be a valid e-mail address')).openapi({ example: 'test@example.com' });
+
+export const Message = z.object({ message: z.string() }).openapi('Message');
+
+export const LoginRequest = z
+  .object({ email: z.string().min(1).max(200), password: z.string().min(1).max(200) })
+  .openapi('LoginRequest', { example: { email: 'test@example.com', password: 'Password123!' } });
+
+export const UserDto = z.object({ id, name: z.string(), email: z.string(), createdAt: timestamp, updatedAt: timestamp }).openapi('User');
+export const LoginResponse = z.object({ token: z.string(), user: UserDto }).openapi('LoginResponse');
+
+export const RegisterRequest = z
+  .object({ name: text(1, 100), email, password: z.string().min(6).max(100) })
+  .openapi('RegisterRequest', { example: { name: 'Jane Doe', email: 'jane@example.com', password: 'Secret123!' } });
+
+export const UpdateUserRequest = z
+  .object({ id, name: text(1, 100), email, password: z.string().min(6).max(100).optional() })
+  .openapi('UpdateUserRequest');
+
+export const ProductDto = z
+  .object({ id, name: z.string(), description: z.string().nullable(), price: z.number(), stock: z.number().int(), createdAt: timestamp })
+  .openapi('Product');
+
+const productFields = {
+  name: text(1, 100),
+  description: text(0, 1000).nullable().optional(),
+  price: money,
+  stock: z.number().int().min(0).max(INT_MAX),
+};
+export const CreateProductRequest = z
+  .object(productFields)
+  .openapi('CreateProductRequest', { example: { name: 'Desk lamp', description: 'LED desk lamp', price: 24.5, stock: 40 } });
+export const UpdateProductRequest = z.object({ id, ...productFields }).openapi('UpdateProductRequest');
+
+export const OrderStatusName = z.enum(ORDER_STATUSES).openapi('OrderStatus');
+export const OrderItemDto = z
+  .object({ id, productId: id, productName: z.string(), quantity: z.number().int(), price: z.number() })
+  .openapi('OrderItem');
+export const OrderDto = z
+  .object({
+    id,
+    userId: id,
+    total: z.number(),
+    status: OrderStatusName,
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    items: z.array(OrderItemDto),
+  })
+  .openapi('Order');
+
+export const CreateOrderRequest = z
+  .object({
+    items: z
+      .array(z.object({ productId: id, quantity: z.number().int().min(1).max(INT_MAX) }))
+      .min(1, 'an order needs at least one item')
+      .max(100, 'at most 100 items per order'),
+  })
+  .openapi('CreateOrderRequest', { example: { items: [{ productId: 1, quantity: 1 }] } });
+
+export const UpdateOrderStatusRequest = z
+  .object({
+    id,
+    status: z
+      .union([OrderStatusName, z.number().int().min(0).max(4)])
+      .openapi({ description: 'status name, or its code 0-4 (Pending … Expired)' }),
+  })
+  .openapi('UpdateOrderStatusRequest', { example: { id: 1, status: 'Cancelled' } });
+
+export const Conflict = z.object({ message: z.string() }).catchall(z.unknown()).openapi('Conflict');

@@ -1,0 +1,119 @@
+// /api/user: register (anonymous), read (any logged-in user), update and delete (only yourself).
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Order, User } from '../../db/entities.ts';
+import type { AppEnv } from '../context.ts';
+import { toUserDto } from '../dto.ts';
+import { AppError, forbidden } from '../errors.ts';
+import { bearer, errors, jsonBody, ok, route } from '../openapi.ts';
+import { IdParam, Message, RegisterRequest, UpdateUserRequest, UserDto } from '../schemas.ts';
+import { hashPassword } from '../auth/password.ts';
+
+const emailTaken = () => new AppError(400, 'Email already exists');
+
+const register = route({
+  method: 'put',
+  path: '/api/user',
+  tags: ['Users'],
+  summary: 'Register a new user',
+  request: { body: jsonBody(RegisterRequest) },
+  responses: { 201: ok(UserDto, 'The new user (Location header points to it)'), ...errors(400) },
+});
+const update = route({
+  method: 'post',
+  path: '/api/user',
+  tags: ['Users'],
+  summary: 'Update your own profile',
+  security: bearer,
+  request: { body: jsonBody(UpdateUserRequest) },
+  responses: { 200: ok(UserDto, 'The updated user'), ...errors(400, 401, 403, 404) },
+});
+const getOne = route({
+  method: 'get',
+  path: '/api/user/{id}',
+  tags: ['Users'],
+  summary: 'Get a user',
+  security: bearer,
+  request: { params: IdParam },
+  responses: { 200: ok(UserDto, 'The user'), ...errors(400, 401, 404) },
+});
+const remove = route({
+  method: 'delete',
+  path: '/api/user/{id}',
+  tags: ['Users'],
+  summary: 'Delete your own account (only while you have no orders)',
+  security: bearer,
+  request: { params: IdParam },
+  responses: { 200: ok(Message, 'Deleted'), ...errors(400, 401, 403, 404, 409) },
+});
+
+/** Flushes, turning a unique-email race into the same 400 as the up-front check. */
+async function flushUnique(em: EntityManager): Promise<void> {
+  try {
+    await em.flush();
+  } catch (err) {
+    if (err instanceof UniqueConstraintViolationException) throw emailTaken();
+    throw err;
+  }
+}
+
+async function ownUser(em: EntityManager, callerId: number, id: number) {
+  if (id !== callerId) throw forbidden('You can only change your own account');
+  const user = await em.findOne(User, id);
+  if (!user) throw new AppError(404, `User with ID ${id} not found`);
+  return user;
+}
+
+export function userRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(register, async (c) => {
+    const { name, email, password } = c.req.valid('json');
+    const em = c.var.em;
+    const normalized = email.toLowerCase();
+    if (await em.count(User, { email: normalized })) throw emailTaken();
+    const user = em.create(User, { name, email: normalized, passwordHash: await hashPassword(password) });
+    await flushUnique(em);
+    c.header('Location', `/api/user/${user.id}`);
+    return c.json(toUserDto(user), 201);
+  });
+
+  app.openapi(update, async (c) => {
+    const { id, name, email, password } = c.req.valid('json');
+    const em = c.var.em;
+    const user = await ownUser(em, c.var.userId, id);
+    const normalized = email.toLowerCase();
+    if (normalized !== user.email && (await em.count(User, { email: normalized }))) throw emailTaken();
+    user.name = name;
+    user.email = normalized;
+    if (password !== undefined) user.passwordHash = await hashPassword(password);
+    await flushUnique(em);
+    return c.json(toUserDto(user), 200);
+  });
+
+  app.openapi(getOne, async (c) => {
+    const { id } = c.req.valid('param');
+    const user = await c.var.em.findOne(User, id);
+    if (!user) throw new AppError(404, `User with ID ${id} not found`);
+    return c.json(toUserDto(user), 200);
+  });
+
+  app.openapi(remove, async (c) => {
+    const { id } = c.req.valid('param');
+    const em = c.var.em;
+    const user = await ownUser(em, c.var.userId, id);
+    const orderCount = await em.count(Order, { user: id });
+    if (orderCount > 0) {
+      throw new AppError(409, `Cannot delete user with existing orders (${orderCount}). Delete or complete the orders first.`, {
+        orderCount,
+      });
+    }
+    try {
+      await em.remove(user).flush();
+    } catch (err) {
+      // An order placed between the count and the delete: the foreign key refuses, same answer as above.
+      if (err instanceof ForeignKeyConstraintViolationException) throw new AppError(409, 'Cannot delete user with existing orders.');
+      throw err;
+    }
+    return c.json({ message: 'User deleted successfully' }, 200);
+  });
+}
