@@ -1,5 +1,9 @@
 // Every migration, in order. Listed explicitly instead of globbed from disk so the same list works under
 // node's type stripping, jest and a container image alike.
 import { InitialSchema } from './0001-initial-schema.migration.ts';
+import { Outbox } from './0002-outbox.migration.ts';
 
-export const migrations = [{ name: '0001-initial-schema', class: InitialSchema }];
+export const migrations = [
+  { name: '0001-initial-schema', class: InitialSchema },
+  { name: '0002-outbox', class: Outbox },
+];

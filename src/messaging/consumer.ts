@@ -1,0 +1,114 @@
+// The one consumer loop of the service (bridge and notifier use it):
+// - partitions are processed concurrently; within a partition, in order;
+// - a message is parsed and validated first; one that can never succeed (bad JSON, wrong schema, PermanentError)
+//   goes to `<topic>.dlq` with the reason, and the partition moves on;
+// - any other failure is transient: retried with capped exponential backoff (heartbeating meanwhile), never skipped;
+// - the offset is committed only after the handler finished (kafkajs resolves an offset when eachMessage returns).
+import type { z } from 'zod';
+import type { Logger } from '../logger.ts';
+import { Partitioners, type Consumer, type EachMessagePayload, type Kafka, type Producer } from './kafka.ts';
+import { dlqTopic } from './topics.ts';
+
+/** A failure that retrying cannot fix: the message goes to the dead-letter topic. */
+export class PermanentError extends Error {}
+
+export type ConsumerOptions<T> = {
+  kafka: Kafka;
+  groupId: string;
+  topics: string[];
+  schema: z.ZodType<T>;
+  handle: (event: T, meta: { topic: string; partition: number; offset: string }) => Promise<void>;
+  log: Logger;
+  partitionsConsumedConcurrently?: number;
+  maxBackoffMs?: number;
+};
+
+export type RunningConsumer = { stop: () => Promise<void> };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<RunningConsumer> {
+  const { kafka, groupId, topics, schema, handle, log } = options;
+  const maxBackoffMs = options.maxBackoffMs ?? 10_000;
+  let stopping = false;
+  const dlq: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await dlq.connect();
+
+  const deadLetter = async ({ topic, partition, message }: EachMessagePayload, reason: string) => {
+    log.warn({ topic, partition, offset: message.offset, reason }, 'message sent to the dead-letter topic');
+    await dlq.send({
+      topic: dlqTopic(topic),
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: { 'dlq-reason': reason.slice(0, 2000), 'dlq-topic': topic, 'dlq-partition': String(partition), 'dlq-offset': message.offset },
+        },
+      ],
+    });
+  };
+
+  const parse = (raw: Buffer | null): { ok: true; value: T } | { ok: false; reason: string } => {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw?.toString('utf8') ?? '');
+    } catch {
+      return { ok: false, reason: 'not valid JSON' };
+    }
+    const result = schema.safeParse(json);
+    if (!result.success) return { ok: false, reason: `schema: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+    return { ok: true, value: result.data };
+  };
+
+  const eachMessage = async (payload: EachMessagePayload) => {
+    const { topic, partition, message, heartbeat } = payload;
+    const parsed = parse(message.value);
+    if (!parsed.ok) return deadLetter(payload, parsed.reason);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await handle(parsed.value, { topic, partition, offset: message.offset });
+        return;
+      } catch (err) {
+        if (err instanceof PermanentError) return deadLetter(payload, err.message);
+        // Leaving now keeps the offset uncommitted: the message is redelivered after restart or rebalance.
+        if (stopping) throw err;
+        const backoff = Math.min(maxBackoffMs, 200 * 2 ** Math.min(attempt - 1, 10));
+        log.warn({ topic, partition, offset: message.offset, attempt, err: String(err), retryInMs: backoff }, 'handler failed, retrying');
+        await sleep(backoff);
+        await heartbeat().catch(() => undefined);
+      }
+    }
+  };
+
+  let consumer: Consumer;
+  const start = async () => {
+    consumer = kafka.consumer({ groupId, retry: { retries: 10 } });
+    consumer.on(consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload as { error: Error; restart: boolean };
+      log.error({ err: String(error), restart }, 'consumer crashed');
+      // kafkajs restarts by itself after retriable errors; after any other it stays down unless restarted here.
+      if (!restart && !stopping) {
+        void sleep(5000).then(async () => {
+          if (stopping) return;
+          await consumer.disconnect().catch(() => undefined);
+          await start().catch((err: unknown) => log.error({ err: String(err) }, 'consumer restart failed'));
+        });
+      }
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({ partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 6, eachMessage });
+  };
+  await start();
+  log.info({ groupId, topics }, 'consuming');
+
+  return {
+    stop: async () => {
+      stopping = true;
+      // disconnect() stops fetching, waits for in-flight eachMessage calls, commits their offsets, leaves the group.
+      await consumer.disconnect();
+      await dlq.disconnect();
+    },
+  };
+}

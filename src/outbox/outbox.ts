@@ -1,0 +1,17 @@
+// Writing to the outbox: call inside the transaction that makes the change the event announces.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { topicOf, type OrderEvent } from '../messaging/events.ts';
+
+export async function enqueueEvent(tx: EntityManager, event: OrderEvent): Promise<void> {
+  await tx.execute('insert into outbox (order_id, topic, message_key, payload) values (?, ?, ?, ?)', [
+    event.orderId,
+    topicOf[event.type],
+    String(event.orderId),
+    JSON.stringify(event),
+  ]);
+}
+
+/** Drops an order's not-yet-published events (its deletion makes them meaningless). */
+export async function discardPendingEvents(tx: EntityManager, orderId: number): Promise<void> {
+  await tx.execute('delete from outbox where order_id = ? and sent_at is null', [orderId]);
+}
