@@ -1,5 +1,10 @@
-// Activities of the order workflow, built by a factory that receives their dependencies (database, Kafka producer,
-// payment provider). The saga's activities land here; the worker registers whatever this returns.
-export function createActivities(): Record<string, (...args: never[]) => Promise<unknown>> {
-  return {};
+// Every activity the `orders` task queue serves, built from their dependencies (see src/roles/worker.role.ts).
+import type { Orm } from '../src/db/orm.ts';
+import { createOrderActivities } from './order.activities.ts';
+import { createPaymentActivities, type PaymentProvider } from './payment.activities.ts';
+
+export { SimulatedPaymentProvider } from './payment.activities.ts';
+
+export function createActivities(deps: { orm: Orm; paymentProvider: PaymentProvider }) {
+  return { ...createOrderActivities(deps), ...createPaymentActivities({ provider: deps.paymentProvider }) };
 }

@@ -40,6 +40,9 @@ const schema = z.object({
         .filter(Boolean),
     ),
   KAFKA_CLIENT_ID: z.string().default('order-saga'),
+  // Prefixes keep environments that share one broker / Temporal namespace apart (the tests use them per run).
+  KAFKA_TOPIC_PREFIX: z.string().default(''),
+  TEMPORAL_WORKFLOW_ID_PREFIX: z.string().default('order-'),
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(100).default(6),
   OUTBOX_POLL_INTERVAL: duration.default(100),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),

@@ -9,13 +9,15 @@ import { seedIfEmpty } from './db/seed.ts';
 import type { RoleStarter, RunningRole } from './roles/role.ts';
 import { startApi } from './roles/api.role.ts';
 import { startWorker } from './roles/worker.role.ts';
-import { placeholderRole } from './roles/placeholder.role.ts';
+import { startNotifierRole } from './roles/notifier.role.ts';
+import { startBridgeRole } from './roles/bridge.role.ts';
+import { startRelayRole } from './roles/relay.role.ts';
 
 const roles: Record<string, RoleStarter> = {
   worker: startWorker,
-  notifier: placeholderRole('notifier'),
-  bridge: placeholderRole('bridge'),
-  relay: placeholderRole('relay'),
+  notifier: startNotifierRole,
+  bridge: startBridgeRole,
+  relay: startRelayRole,
   api: startApi,
 };
 /** Start order for `all`: consumers of work before its producers, so nothing waits on a missing role. */

@@ -1,2 +1,3 @@
 // Entry point the Temporal worker bundles: every workflow type the `orders` task queue serves.
+export { orderWorkflow } from './order.workflow.ts';
 export { smokeWorkflow } from './smoke.workflow.ts';

@@ -14,12 +14,14 @@ import type { AppEnv } from './context.ts';
 import { docsRoutes } from './docs.ts';
 import { errorHandler } from './errors.ts';
 import { orderRoutes } from './orders/order.routes.ts';
+import { notificationRoutes } from './notifications/notification.routes.ts';
+import type { OrderSaga } from './orders/order-saga.ts';
 import { productRoutes } from './products/product.routes.ts';
 import { userRoutes } from './users/user.routes.ts';
 
-export type AppDeps = { orm: Orm; config: Config; log: Logger; probes: Record<string, Probe> };
+export type AppDeps = { orm: Orm; config: Config; log: Logger; probes: Record<string, Probe>; saga: OrderSaga };
 
-export function createApp({ orm, config, log, probes }: AppDeps): OpenAPIHono<AppEnv> {
+export function createApp({ orm, config, log, probes, saga }: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (result.success) return;
@@ -56,7 +58,8 @@ export function createApp({ orm, config, log, probes }: AppDeps): OpenAPIHono<Ap
   authRoutes(app, config);
   userRoutes(app);
   productRoutes(app);
-  orderRoutes(app);
+  orderRoutes(app, saga, log);
+  notificationRoutes(app);
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.get('/ready', async (c) => {

@@ -43,7 +43,12 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
         {
           key: message.key,
           value: message.value,
-          headers: { 'dlq-reason': reason.slice(0, 2000), 'dlq-topic': topic, 'dlq-partition': String(partition), 'dlq-offset': message.offset },
+          headers: {
+            'dlq-reason': reason.slice(0, 2000),
+            'dlq-topic': topic,
+            'dlq-partition': String(partition),
+            'dlq-offset': message.offset,
+          },
         },
       ],
     });
@@ -57,12 +62,13 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
       return { ok: false, reason: 'not valid JSON' };
     }
     const result = schema.safeParse(json);
-    if (!result.success) return { ok: false, reason: `schema: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+    if (!result.success)
+      return { ok: false, reason: `schema: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
     return { ok: true, value: result.data };
   };
 
   const eachMessage = async (payload: EachMessagePayload) => {
-    const { topic, partition, message, heartbeat } = payload;
+    const { topic, partition, message } = payload;
     const parsed = parse(message.value);
     if (!parsed.ok) return deadLetter(payload, parsed.reason);
     for (let attempt = 1; ; attempt++) {
@@ -76,7 +82,7 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
         const backoff = Math.min(maxBackoffMs, 200 * 2 ** Math.min(attempt - 1, 10));
         log.warn({ topic, partition, offset: message.offset, attempt, err: String(err), retryInMs: backoff }, 'handler failed, retrying');
         await sleep(backoff);
-        await heartbeat().catch(() => undefined);
+        await payload.heartbeat().catch(() => undefined);
       }
     }
   };

@@ -26,7 +26,13 @@ export const OrderCompleted = z.object({
   completedAt: timestamp,
 });
 
-export const OrderExpired = z.object({ type: z.literal('OrderExpired'), version: z.literal(1), orderId: id, userId: id, expiredAt: timestamp });
+export const OrderExpired = z.object({
+  type: z.literal('OrderExpired'),
+  version: z.literal(1),
+  orderId: id,
+  userId: id,
+  expiredAt: timestamp,
+});
 
 export const OrderCancelled = z.object({
   type: z.literal('OrderCancelled'),

@@ -13,8 +13,8 @@ export const dlqTopic = (topic: string) => `${topic}.dlq`;
 
 export const CONSUMER_GROUPS = { bridge: 'order-processing-group', notifier: 'notification-group' } as const;
 
-/** Every topic the service uses, dead-letter topics included. */
-export function allTopics(): string[] {
-  const topics = Object.values(TOPICS) as string[];
+/** Every topic the service uses, dead-letter topics included, under an optional environment prefix. */
+export function allTopics(prefix = ''): string[] {
+  const topics = Object.values(TOPICS).map((t) => prefix + t);
   return [...topics, ...topics.map(dlqTopic)];
 }

@@ -12,6 +12,7 @@ export const startApi: RoleStarter = async (resources) => {
     orm,
     config,
     log,
+    saga: await resources.orderWorkflows(),
     probes: { postgres: postgresProbe(orm), kafka: kafkaProbe(resources.kafka()), temporal: temporalProbe(temporal) },
   });
   const server: ServerType = await new Promise((resolve, reject) => {

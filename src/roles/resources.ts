@@ -9,6 +9,7 @@ import { seedIfEmpty } from '../db/seed.ts';
 import { createKafka, type Kafka } from '../messaging/kafka.ts';
 import { connectTemporal } from '../temporal/connection.ts';
 import { installTemporalRuntime } from '../temporal/runtime.ts';
+import { OrderWorkflows } from '../temporal/order-workflows.ts';
 
 export class Resources {
   private closers: Array<() => Promise<void>> = [];
@@ -58,6 +59,14 @@ export class Resources {
       () => connectTemporal(this.config),
       (client) => client.connection.close(),
     );
+  }
+
+  async orderWorkflows(): Promise<OrderWorkflows> {
+    return new OrderWorkflows(await this.temporalClient(), {
+      taskQueue: this.config.TEMPORAL_TASK_QUEUE,
+      expiryMs: this.config.ORDER_EXPIRY,
+      idPrefix: this.config.TEMPORAL_WORKFLOW_ID_PREFIX,
+    });
   }
 
   temporalWorkerConnection(): Promise<NativeConnection> {

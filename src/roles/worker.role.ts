@@ -1,17 +1,18 @@
 // The Temporal worker process: runs OrderWorkflow and its activities on the `orders` task queue.
-import { createActivities } from '../../activities/index.ts';
+import { createActivities, SimulatedPaymentProvider } from '../../activities/index.ts';
 import { createWorker } from '../temporal/worker.ts';
 import type { RoleStarter } from './role.ts';
 
 export const startWorker: RoleStarter = async (resources) => {
   const { config } = resources;
   const log = resources.log.child({ role: 'worker' });
-  const connection = await resources.temporalWorkerConnection();
+  const [connection, orm] = await Promise.all([resources.temporalWorkerConnection(), resources.orm()]);
+  const paymentProvider = new SimulatedPaymentProvider({ durationMs: config.PAYMENT_DURATION, successRate: config.PAYMENT_SUCCESS_RATE });
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities(),
+    activities: createActivities({ orm, paymentProvider }),
   });
   const running = worker.run();
   running.catch((err: unknown) => log.error({ err }, 'worker stopped with an error'));

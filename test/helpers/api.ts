@@ -6,6 +6,8 @@ import { createApp } from '../../src/api/app.ts';
 import { initOrm, type Orm } from '../../src/db/orm.ts';
 import { testConfig, testLogger } from './config.ts';
 import type { Config } from '../../src/config.ts';
+import type { OrderSaga } from '../../src/api/orders/order-saga.ts';
+import { startTestSaga, type TestSaga } from './saga.ts';
 
 export type ApiResponse<T = any> = { status: number; body: T; text: string; headers: Headers };
 export type RequestOptions = { body?: unknown; rawBody?: string; token?: string; headers?: Record<string, string> };
@@ -19,15 +21,25 @@ export type TestApi = {
   login(email: string, password: string): Promise<string>;
   /** Registers a fresh user with a unique e-mail and returns its id, email and token. */
   newUser(name?: string): Promise<{ id: number; email: string; password: string; token: string }>;
+  /** The real saga (Temporal dev server + worker), when started with { saga: true }. */
+  saga: TestSaga | undefined;
   close(): Promise<void>;
 };
 
 let counter = 0;
 
-export async function startTestApi(overrides: Record<string, string> = {}): Promise<TestApi> {
+/** Stands in for the saga where a test never changes an order's status. */
+const noSaga: OrderSaga = {
+  awaitProcessing: () => Promise.reject(new Error('this test API runs without a saga: use startTestApi({ saga: true })')),
+  confirmPayment: () => Promise.reject(new Error('this test API runs without a saga')),
+  cancel: () => Promise.reject(new Error('this test API runs without a saga')),
+};
+
+export async function startTestApi(overrides: Record<string, string> = {}, options: { saga?: boolean } = {}): Promise<TestApi> {
   const config = testConfig(overrides);
   const orm = await initOrm(config);
-  const app = createApp({ orm, config, log: testLogger(config), probes: {} });
+  const saga = options.saga ? await startTestSaga(orm, config) : undefined;
+  const app = createApp({ orm, config, log: testLogger(config), probes: {}, saga: saga?.workflows ?? noSaga });
 
   const request: TestApi['request'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
@@ -63,5 +75,17 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     return { id: res.body.id as number, email, password, token: await login(email, password) };
   };
 
-  return { app, orm, config, request, login, newUser, close: () => orm.close() };
+  return {
+    app,
+    orm,
+    config,
+    saga,
+    request,
+    login,
+    newUser,
+    close: async () => {
+      await saga?.stop();
+      await orm.close();
+    },
+  };
 }

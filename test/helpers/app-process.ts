@@ -1,9 +1,11 @@
 // Starts the real app (`node src/main.ts all`) as a child process against the test database and the real services,
-// on a free port and its own task queue so it never competes with a stack a developer has running.
+// on a free port, with the run's own task queue, topic prefix and workflow-id prefix, so it never meets a stack a
+// developer has running (or an earlier test run).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { eventually } from './eventually.ts';
+import { testRunId, testTopicPrefix } from './config.ts';
 
 export type RunningApp = { url: string; port: number; env: Record<string, string>; output: () => string; stop: () => Promise<void> };
 
@@ -29,7 +31,9 @@ export async function startApp(env: Record<string, string> = {}, role = 'all'): 
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
     PORT: String(port),
     DATABASE_URL: process.env.TEST_DATABASE_URL ?? '',
-    TEMPORAL_TASK_QUEUE: `orders-e2e-${process.pid}`,
+    TEMPORAL_TASK_QUEUE: `orders-test-${testRunId}`,
+    KAFKA_TOPIC_PREFIX: testTopicPrefix,
+    TEMPORAL_WORKFLOW_ID_PREFIX: `order-test-${testRunId}-`,
     ...env,
   };
   const child: ChildProcess = spawn(process.execPath, ['--no-warnings', mainPath, role], {

@@ -1,6 +1,14 @@
-// Test configuration: the app's own config module, pointed at the test database and quiet by default.
+// Test configuration: the app's own config module, pointed at the test database and quiet by default. Kafka topics
+// and Temporal workflow ids carry a per-run prefix: the test database is reset every run (order ids start again at
+// 1) and the broker and Temporal server may be shared with a developer's running stack, so nothing of a run may
+// meet another run's or the stack's topics and workflows.
+import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
+
+/** Set by scripts/stack.sh for the whole jest run (so child app processes share it); random otherwise. */
+export const testRunId = (process.env.TEST_RUN_ID ??= randomBytes(4).toString('hex'));
+export const testTopicPrefix = `test-${testRunId}.`;
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
   const databaseUrl = process.env.TEST_DATABASE_URL;
@@ -11,6 +19,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     LOG_PRETTY: 'false',
     DATABASE_URL: databaseUrl,
+    KAFKA_TOPIC_PREFIX: testTopicPrefix,
+    TEMPORAL_WORKFLOW_ID_PREFIX: `order-test-${testRunId}-`,
     ...overrides,
   });
 }

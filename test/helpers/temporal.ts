@@ -10,10 +10,16 @@ export function testServerPath(): string {
   return path;
 }
 
+/** The time-skipping test server, with the workflow's custom search attributes registered (it has no CLI flag). */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: testServerPath() } },
   });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: { OrderId: 2, UserId: 2, OrderStatus: 2 }, // 2 = INDEXED_VALUE_TYPE_KEYWORD
+  });
+  return env;
 }
 
 let bundle: Promise<WorkflowBundle> | undefined;

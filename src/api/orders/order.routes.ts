@@ -7,7 +7,9 @@ import { toOrderDto } from '../dto.ts';
 import { AppError } from '../errors.ts';
 import { bearer, errors, jsonBody, ok, route } from '../openapi.ts';
 import { Conflict, CreateOrderRequest, IdParam, Message, OrderDto, UpdateOrderStatusRequest } from '../schemas.ts';
-import { changeStatus, deleteOrder, listOrders, ownOrder, placeOrder } from './order.service.ts';
+import { deleteOrder, listOrders, ownOrder, placeOrder } from './order.service.ts';
+import { actionFor, runSagaAction, type OrderSaga } from './order-saga.ts';
+import type { Logger } from '../../logger.ts';
 
 const tags = ['Orders'];
 const list = route({
@@ -40,10 +42,36 @@ const update = route({
   method: 'post',
   path: '/api/order/{id}',
   tags,
-  summary: 'Change the status of one of your orders',
+  summary: 'Request a status change: Processing (start now), Completed (payment confirmed) or Cancelled',
   security: bearer,
   request: { params: IdParam, body: jsonBody(UpdateOrderStatusRequest) },
   responses: { 200: ok(OrderDto, 'The order'), 409: ok(Conflict, 'Transition not allowed (currentStatus)'), ...errors(400, 401, 403, 404) },
+});
+const pay = route({
+  method: 'post',
+  path: '/api/order/{id}/pay',
+  tags,
+  summary: 'Payment provider callback: the payment for this order went through',
+  security: bearer,
+  request: { params: IdParam },
+  responses: {
+    200: ok(OrderDto, 'The Completed order'),
+    409: ok(Conflict, 'Already final (currentStatus)'),
+    ...errors(400, 401, 403, 404),
+  },
+});
+const cancel = route({
+  method: 'post',
+  path: '/api/order/{id}/cancel',
+  tags,
+  summary: 'Cancel one of your orders; its reserved stock is released',
+  security: bearer,
+  request: { params: IdParam },
+  responses: {
+    200: ok(OrderDto, 'The Cancelled order'),
+    409: ok(Conflict, 'Already final (currentStatus)'),
+    ...errors(400, 401, 403, 404),
+  },
 });
 const remove = route({
   method: 'delete',
@@ -55,7 +83,7 @@ const remove = route({
   responses: { 200: ok(Message, 'Deleted'), 409: ok(Conflict, 'Not Pending (currentStatus)'), ...errors(400, 401, 403, 404) },
 });
 
-export function orderRoutes(app: OpenAPIHono<AppEnv>): void {
+export function orderRoutes(app: OpenAPIHono<AppEnv>, saga: OrderSaga, log: Logger): void {
   app.openapi(list, async (c) => c.json((await listOrders(c.var.em, c.var.userId)).map(toOrderDto), 200));
 
   app.openapi(getOne, async (c) => c.json(toOrderDto(await ownOrder(c.var.em, c.var.userId, c.req.valid('param').id)), 200));
@@ -72,8 +100,21 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>): void {
     if (body.id !== id) throw new AppError(400, `Order ID mismatch: the path says ${id}, the body says ${body.id}`);
     const status = parseOrderStatus(body.status);
     if (!status) throw new AppError(400, `Unknown order status: ${String(body.status)}`);
-    return c.json(toOrderDto(await changeStatus(c.var.em, c.var.userId, id, status)), 200);
+    const action = actionFor(status);
+    if (!action) {
+      const order = await ownOrder(c.var.em, c.var.userId, id);
+      throw new AppError(409, `Cannot change order status from '${order.status}' to '${status}'`, { currentStatus: order.status });
+    }
+    return c.json(toOrderDto(await runSagaAction(c.var.em, saga, log, c.var.userId, id, action)), 200);
   });
+
+  app.openapi(pay, async (c) =>
+    c.json(toOrderDto(await runSagaAction(c.var.em, saga, log, c.var.userId, c.req.valid('param').id, 'pay')), 200),
+  );
+
+  app.openapi(cancel, async (c) =>
+    c.json(toOrderDto(await runSagaAction(c.var.em, saga, log, c.var.userId, c.req.valid('param').id, 'cancel')), 200),
+  );
 
   app.openapi(remove, async (c) => {
     await deleteOrder(c.var.em, c.var.userId, c.req.valid('param').id);

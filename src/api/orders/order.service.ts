@@ -1,12 +1,15 @@
 // Order use cases on PostgreSQL. Stock is reserved with conditional updates (stock >= quantity) inside the same
-// transaction as the order insert, taking row locks in ascending product id order so concurrent orders cannot
-// deadlock; an order never reserves stock that is not there. Status changes lock the order row first, so the
-// stock of a cancelled/expired/deleted order is released exactly once.
+// transaction as the order insert and its OrderCreated outbox row, taking row locks in ascending product id order so
+// concurrent orders cannot deadlock; an order never reserves stock that is not there. Status changes after creation
+// belong to the saga (activities/order.activities.ts); deletion locks the order row first, so the stock of a deleted
+// order is released exactly once.
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Order, OrderItem, type IOrder } from '../../db/entities.ts';
 import { formatCents, toCents } from '../../domain/money.ts';
-import { canTransition, releasesStock, type OrderStatus } from '../../domain/order-status.ts';
+import { releaseOrderStock } from '../../db/order-stock.ts';
+import type { OrderStatus } from '../../domain/order-status.ts';
+import { discardPendingEvents, enqueueEvent } from '../../outbox/outbox.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 
 export type OrderLine = { productId: number; quantity: number };
@@ -41,6 +44,15 @@ export async function placeOrder(em: EntityManager, userId: number, lines: Order
       tx.create(OrderItem, { order, product: productId, quantity, price: products.get(productId)!.price });
     }
     await tx.flush();
+    // Same transaction: the order exists if and only if its OrderCreated will be published (src/outbox/relay.ts).
+    await enqueueEvent(tx, {
+      type: 'OrderCreated',
+      version: 1,
+      orderId: order.id,
+      userId,
+      total: order.total,
+      createdAt: order.createdAt.toISOString(),
+    });
     return order.id;
   });
   return loadOrder(em.fork(), orderId);
@@ -62,33 +74,12 @@ export async function listOrders(em: EntityManager, userId: number): Promise<IOr
   return em.find(Order, { user: userId }, { ...withItems, orderBy: { createdAt: 'desc', id: 'desc' } });
 }
 
-async function releaseStock(tx: EntityManager, orderId: number): Promise<void> {
-  await tx.execute(
-    `update products p set stock = p.stock + r.quantity
-       from (select product_id, sum(quantity) as quantity from order_items where order_id = ? group by product_id) r
-      where p.id = r.product_id`,
-    [orderId],
-  );
-}
-
 /** Locks the caller's order row for the rest of the transaction and returns its current status. */
 async function lockOwnOrder(tx: EntityManager, userId: number, id: number): Promise<OrderStatus> {
   const order = await tx.findOne(Order, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
   if (!order) throw notFound('Order', id);
   if (order.user.id !== userId) throw forbidden('This order belongs to another user');
   return order.status as OrderStatus;
-}
-
-export async function changeStatus(em: EntityManager, userId: number, id: number, to: OrderStatus): Promise<IOrder> {
-  await em.transactional(async (tx) => {
-    const from = await lockOwnOrder(tx, userId, id);
-    if (!canTransition(from, to)) {
-      throw new AppError(409, `Cannot change order status from '${from}' to '${to}'`, { currentStatus: from });
-    }
-    await tx.execute('update orders set status = ?, updated_at = ? where id = ?', [to, new Date(), id]);
-    if (releasesStock(to)) await releaseStock(tx, id);
-  });
-  return loadOrder(em.fork(), id);
 }
 
 export async function deleteOrder(em: EntityManager, userId: number, id: number): Promise<void> {
@@ -99,7 +90,10 @@ export async function deleteOrder(em: EntityManager, userId: number, id: number)
         currentStatus: status,
       });
     }
-    await releaseStock(tx, id);
+    // A saga that starts later (OrderCreated already on Kafka) finds no order and ends quietly; an unpublished
+    // OrderCreated is dropped here so no saga starts at all.
+    await releaseOrderStock(tx, id);
+    await discardPendingEvents(tx, id);
     await tx.execute('delete from orders where id = ?', [id]);
   });
 }

@@ -1,5 +1,6 @@
-// /api/order: placing orders (stock reservation, server-side totals, exact money), reading one's own orders, status
-// transitions and deletion of pending orders (stock release). Every product and user here is this file's own.
+// /api/order: placing orders (stock reservation, server-side totals, exact money), reading one's own orders and
+// deletion of pending orders (stock release). Status changes go through the saga: see order-status.test.ts.
+// Every product and user here is this file's own.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestApi, type TestApi } from '../../helpers/api.ts';
 import {
@@ -11,14 +12,12 @@ import {
   expectStatus,
   orderDto,
   orderItemDto,
-  setOrderStatus,
   sql,
   stockOf,
   uniqueName,
   type ErrorBody,
   type NewProduct,
   type OrderDto,
-  type OrderStatus,
   type ProductDto,
 } from './support.ts';
 
@@ -248,122 +247,6 @@ describe('GET /api/order/{id}', () => {
   });
 });
 
-describe('POST /api/order/{id} (status transitions)', () => {
-  const STATUSES: OrderStatus[] = ['Pending', 'Processing', 'Completed', 'Cancelled', 'Expired'];
-  const ALLOWED = new Set([
-    'Pending>Processing',
-    'Pending>Cancelled',
-    'Pending>Expired',
-    'Processing>Completed',
-    'Processing>Cancelled',
-    'Processing>Expired',
-  ]);
-  /** The allowed steps that take a new order from Pending to a status. */
-  const ROUTE: Record<OrderStatus, OrderStatus[]> = {
-    Pending: [],
-    Processing: ['Processing'],
-    Completed: ['Processing', 'Completed'],
-    Cancelled: ['Cancelled'],
-    Expired: ['Expired'],
-  };
-  const releasesStock = (status: OrderStatus) => status === 'Cancelled' || status === 'Expired';
-  const transitions = STATUSES.flatMap((from) => STATUSES.map((to) => ({ from, to, allowed: ALLOWED.has(`${from}>${to}`) })));
-
-  /** A product with stock 10 and an order of 3 of it, walked to `status`; returns both. */
-  async function orderIn(status: OrderStatus): Promise<{ order: OrderDto; productId: number }> {
-    const item = await product({ stock: 10 });
-    let order = await createOrder(api, buyer.token, [{ productId: item.id, quantity: 3 }]);
-    for (const step of ROUTE[status]) order = await setOrderStatus(api, buyer.token, order.id, step);
-    return { order, productId: item.id };
-  }
-
-  it.each(transitions.filter((t) => t.allowed))(
-    'when a $from order is set to $to, then 200 with status $to, and stock is released only on Cancelled/Expired',
-    async ({ from, to }) => {
-      const { order, productId } = await orderIn(from);
-
-      const res = await api.request<OrderDto>('POST', `/api/order/${order.id}`, { token: buyer.token, body: { id: order.id, status: to } });
-
-      expectStatus(res, 200);
-      expect(res.body).toEqual({ ...order, status: to, updatedAt: expect.any(String) });
-      expect(Date.parse(res.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(order.updatedAt));
-      expect((await orderRow(order.id))?.status).toBe(to);
-      expect(await stock(productId)).toBe(releasesStock(to) ? 10 : 7);
-    },
-  );
-
-  it.each(transitions.filter((t) => !t.allowed))(
-    'when a $from order is set to $to, then 409 with currentStatus $from and neither the order nor the stock changes',
-    async ({ from, to }) => {
-      const { order, productId } = await orderIn(from);
-      const stockBefore = await stock(productId);
-      expect(stockBefore).toBe(releasesStock(from) ? 10 : 7);
-
-      const res = await api.request('POST', `/api/order/${order.id}`, { token: buyer.token, body: { id: order.id, status: to } });
-
-      expectError(res, 409);
-      expect(res.body).toEqual(expect.objectContaining({ currentStatus: from }));
-      expect((await api.request<OrderDto>('GET', `/api/order/${order.id}`, { token: buyer.token })).body).toEqual(order);
-      expect(await stock(productId)).toBe(stockBefore);
-    },
-  );
-
-  it('when the status is given as the numeric code 1, then the order becomes Processing', async () => {
-    const { order } = await orderIn('Pending');
-
-    const res = await api.request<OrderDto>('POST', `/api/order/${order.id}`, { token: buyer.token, body: { id: order.id, status: 1 } });
-
-    expectStatus(res, 200);
-    expect(res.body.status).toBe('Processing');
-  });
-
-  it('when the status is given as the numeric code 3, then the order becomes Cancelled and its stock is released', async () => {
-    const { order, productId } = await orderIn('Pending');
-
-    const res = await api.request<OrderDto>('POST', `/api/order/${order.id}`, { token: buyer.token, body: { id: order.id, status: 3 } });
-
-    expectStatus(res, 200);
-    expect(res.body.status).toBe('Cancelled');
-    expect(await stock(productId)).toBe(10);
-  });
-
-  it.each([
-    { case: 'the id in the body differs from the id in the path', body: (id: number) => ({ id: id + 1, status: 'Processing' }) },
-    { case: 'the status is an unknown name', body: (id: number) => ({ id, status: 'Shipped' }) },
-    { case: 'the status is an unknown code (5)', body: (id: number) => ({ id, status: 5 }) },
-    { case: 'the status is a negative code', body: (id: number) => ({ id, status: -1 }) },
-    { case: 'the status is missing', body: (id: number) => ({ id }) },
-    { case: 'the id is missing', body: () => ({ status: 'Processing' }) },
-  ])('when $case, then 400 with a message and the order stays Pending', async ({ body }) => {
-    const { order, productId } = await orderIn('Pending');
-
-    const res = await api.request('POST', `/api/order/${order.id}`, { token: buyer.token, body: body(order.id) });
-
-    expectError(res, 400);
-    expect((await orderRow(order.id))?.status).toBe('Pending');
-    expect(await stock(productId)).toBe(7);
-  });
-
-  it("when the order is another user's, then 403 and the order stays Pending", async () => {
-    const { order } = await orderIn('Pending');
-    const stranger = await api.newUser();
-
-    const res = await api.request('POST', `/api/order/${order.id}`, { token: stranger.token, body: { id: order.id, status: 'Cancelled' } });
-
-    expectError(res, 403);
-    expect((await orderRow(order.id))?.status).toBe('Pending');
-  });
-
-  it('when the order does not exist, then 404 with a message', async () => {
-    const res = await api.request('POST', `/api/order/${MISSING_ID}`, {
-      token: buyer.token,
-      body: { id: MISSING_ID, status: 'Processing' },
-    });
-
-    expectError(res, 404);
-  });
-});
-
 describe('DELETE /api/order/{id}', () => {
   it('when the order is Pending, then 200 "Order deleted successfully", its stock is released and GET answers 404', async () => {
     const item = await product({ stock: 10 });
@@ -378,24 +261,6 @@ describe('DELETE /api/order/{id}', () => {
     expectError(await api.request('GET', `/api/order/${order.id}`, { token: buyer.token }), 404);
     expect(await sql(api, 'select id from order_items where order_id = ?', [order.id])).toEqual([]);
   });
-
-  it.each(['Processing', 'Completed', 'Cancelled', 'Expired'] as const)(
-    'when the order is %s, then 409 naming the status with currentStatus, and the order and stock stay',
-    async (status) => {
-      const item = await product({ stock: 10 });
-      let order = await createOrder(api, buyer.token, [{ productId: item.id, quantity: 4 }]);
-      if (status === 'Completed') order = await setOrderStatus(api, buyer.token, order.id, 'Processing');
-      order = await setOrderStatus(api, buyer.token, order.id, status);
-      const stockBefore = await stock(item.id);
-
-      const res = await api.request('DELETE', `/api/order/${order.id}`, { token: buyer.token });
-
-      expectError(res, 409, `Cannot delete order with status '${status}'. Only pending orders can be deleted.`);
-      expect(res.body).toEqual(expect.objectContaining({ currentStatus: status }));
-      expect((await api.request<OrderDto>('GET', `/api/order/${order.id}`, { token: buyer.token })).body).toEqual(order);
-      expect(await stock(item.id)).toBe(stockBefore);
-    },
-  );
 
   it("when the order is another user's, then 403, the order stays and its stock stays reserved", async () => {
     const item = await product({ stock: 10 });

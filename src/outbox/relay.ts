@@ -1,0 +1,188 @@
+// Outbox relay: publishes pending outbox rows to Kafka in id order and marks them sent.
+//
+// Each batch is one transaction that first takes a transaction-level advisory lock. Only the holder publishes, so
+// any number of relay processes is safe and rows leave in global id order (hence per-order order); the others skip
+// the round. A crash or failed commit after the publish leaves the rows pending, so they are published again next
+// round: delivery is at-least-once and every consumer is idempotent.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Orm } from '../db/orm.ts';
+import type { Logger } from '../logger.ts';
+import { Partitioners, type Kafka, type Producer } from '../messaging/kafka.ts';
+
+export type RelayDeps = {
+  orm: Orm;
+  /** Give it few retries (see relay.role.ts): connect() retries on its own, and an outage should surface in seconds. */
+  kafka: Kafka;
+  log: Logger;
+  pollIntervalMs: number;
+  batchSize: number;
+  /** KAFKA_TOPIC_PREFIX: the outbox stores plain topic names; environments sharing a broker publish under a prefix. */
+  topicPrefix?: string;
+};
+
+export type Relay = {
+  /** Stops polling, lets the in-flight batch finish, disconnects the producer. */
+  stop: () => Promise<void>;
+  /** Publishes one batch now (queued behind the loop's own); the number of rows published. */
+  drainOnce: () => Promise<number>;
+};
+
+/** Number of events not yet on Kafka: the relay's lag. */
+export async function pendingCount(em: EntityManager): Promise<number> {
+  const [row] = await em.execute<{ n: number }[]>('select count(*)::int as n from outbox where sent_at is null');
+  return row?.n ?? 0;
+}
+
+/** Key of the advisory lock: "outbox" in ASCII, unlikely to clash with other locks in this database. */
+const RELAY_LOCK = 0x6f7574626f78;
+const BACKOFF_START_MS = 200;
+const BACKOFF_MAX_MS = 10_000;
+
+type Row = { id: string; topic: string; message_key: string; event_type: string; payload: string };
+
+/** A failed publish, carrying the rows it left pending so their attempts can be counted after the rollback. */
+class PublishError extends Error {
+  readonly ids: string[];
+  constructor(ids: string[], cause: unknown) {
+    super(`cannot publish to Kafka: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.ids = ids;
+  }
+}
+
+/** A Postgres array literal: binds the whole id list as one parameter (the driver would expand a JS array). */
+const idArray = (ids: string[]) => `{${ids.join(',')}}`;
+
+export async function startRelay(deps: RelayDeps): Promise<Relay> {
+  const { orm, kafka, log, pollIntervalMs, batchSize, topicPrefix = '' } = deps;
+  let producer: Producer | undefined;
+  let connected = false;
+
+  const dropProducer = async () => {
+    const old = producer;
+    producer = undefined;
+    connected = false;
+    await old?.disconnect().catch(() => undefined);
+  };
+
+  const publish = async (rows: Row[]) => {
+    try {
+      // A bounded retry makes a send fail in seconds instead of holding the batch's transaction through an outage.
+      producer ??= kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: { retries: 2 },
+      });
+      if (!connected) {
+        await producer.connect();
+        connected = true;
+      }
+      const topics = [...new Set(rows.map((r) => r.topic))];
+      const topicMessages = topics.map((topic) => ({
+        topic: topicPrefix + topic,
+        messages: rows
+          .filter((r) => r.topic === topic)
+          .map((r) => ({ key: r.message_key, value: r.payload, headers: { 'event-type': r.event_type, 'outbox-id': r.id } })),
+      }));
+      await producer.sendBatch({ acks: -1, topicMessages });
+    } catch (err) {
+      // After a failed send the producer's sequence numbers may no longer match the broker's; the next attempt starts
+      // with a fresh producer (and a fresh producer id) rather than risk an OutOfOrderSequence error.
+      await dropProducer();
+      throw new PublishError(
+        rows.map((r) => r.id),
+        err,
+      );
+    }
+  };
+
+  const recordFailure = async (err: PublishError) => {
+    await orm.em
+      .fork()
+      .execute('update outbox set attempts = attempts + 1, last_error = ? where id = any(?::bigint[]) and sent_at is null', [
+        err.message.slice(0, 1000),
+        idArray(err.ids),
+      ])
+      .catch((e: unknown) => log.debug({ err: String(e) }, 'could not record the failed outbox attempt'));
+  };
+
+  /** Rows published, or undefined when another relay holds the lock. */
+  const publishBatch = async (): Promise<number | undefined> => {
+    try {
+      return await orm.em.fork().transactional(async (tx) => {
+        const [lock] = await tx.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?) as locked', [RELAY_LOCK]);
+        if (!lock?.locked) return undefined;
+        // FOR UPDATE makes discardPendingEvents wait for this batch instead of deleting a row being published.
+        const rows = await tx.execute<Row[]>(
+          `select id, topic, message_key, payload->>'type' as event_type, payload::text as payload
+             from outbox where sent_at is null order by id limit ? for update`,
+          [batchSize],
+        );
+        if (rows.length === 0) return 0;
+        await publish(rows);
+        await tx.execute('update outbox set sent_at = now() where id = any(?::bigint[])', [idArray(rows.map((r) => r.id))]);
+        return rows.length;
+      });
+    } catch (err) {
+      if (err instanceof PublishError) await recordFailure(err);
+      throw err;
+    }
+  };
+
+  // The loop and drainOnce share one queue, so this process never runs two batches at once.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = queue.then(work);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  let stopping = false;
+  let wake = () => {};
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (stopping) return resolve();
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  const loop = async () => {
+    let failures = 0;
+    while (!stopping) {
+      try {
+        const published = await serially(publishBatch);
+        // A round skipped for another relay's lock proves nothing. (During a Kafka outage rows stay pending, so a
+        // completed round there means Kafka took them.)
+        if (published !== undefined && failures > 0) {
+          log.info({ failedAttempts: failures }, 'outbox relay recovered');
+          failures = 0;
+        }
+        // A full batch means a backlog: keep draining without waiting.
+        if (published !== batchSize) await pause(pollIntervalMs);
+      } catch (err) {
+        failures++;
+        const backoffMs = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** Math.min(failures - 1, 16));
+        const detail = { err: err instanceof Error ? err.message : String(err), retryInMs: backoffMs };
+        // One warning per outage; the rows' attempts and last_error keep the per-attempt record.
+        if (failures === 1) log.warn(detail, 'outbox relay cannot publish; events stay pending and are retried with backoff');
+        else log.debug({ ...detail, failures }, 'outbox relay still failing');
+        await pause(backoffMs);
+      }
+    }
+  };
+  const running = loop();
+  log.info({ pollIntervalMs, batchSize }, 'outbox relay started');
+
+  return {
+    stop: async () => {
+      stopping = true;
+      wake();
+      await running;
+      await serially(dropProducer);
+    },
+    drainOnce: async () => (await serially(publishBatch)) ?? 0,
+  };
+}

@@ -1,0 +1,14 @@
+// The bridge process: OrderCreated events (Kafka) → OrderWorkflow starts (Temporal).
+import { startBridge } from '../bridge/bridge.ts';
+import { ensureTopics } from '../messaging/admin.ts';
+import { allTopics } from '../messaging/topics.ts';
+import type { RoleStarter } from './role.ts';
+
+export const startBridgeRole: RoleStarter = async (resources) => {
+  const log = resources.log.child({ role: 'bridge' });
+  const kafka = resources.kafka();
+  const { KAFKA_PARTITIONS, KAFKA_TOPIC_PREFIX } = resources.config;
+  await ensureTopics(kafka, { partitions: KAFKA_PARTITIONS, topics: allTopics(KAFKA_TOPIC_PREFIX) });
+  const consumer = await startBridge({ kafka, workflows: await resources.orderWorkflows(), log, topicPrefix: KAFKA_TOPIC_PREFIX });
+  return { name: 'bridge', stop: () => consumer.stop() };
+};

@@ -1,0 +1,16 @@
+// The notifier process: consumes order outcomes (group notification-group) into notifications and fake e-mails.
+import { ensureTopics } from '../messaging/admin.ts';
+import { allTopics } from '../messaging/topics.ts';
+import { startNotifier } from '../notifier/notifier.ts';
+import type { RoleStarter } from './role.ts';
+
+export const startNotifierRole: RoleStarter = async (resources) => {
+  const { KAFKA_PARTITIONS, KAFKA_TOPIC_PREFIX } = resources.config;
+  const log = resources.log.child({ role: 'notifier' });
+  const kafka = resources.kafka();
+  const orm = await resources.orm();
+  // Topic auto-creation is off on our brokers; subscribing to a missing topic would fail.
+  await ensureTopics(kafka, { partitions: KAFKA_PARTITIONS, topics: allTopics(KAFKA_TOPIC_PREFIX) });
+  const consumer = await startNotifier({ orm, kafka, log, topicPrefix: KAFKA_TOPIC_PREFIX });
+  return { name: 'notifier', stop: consumer.stop };
+};

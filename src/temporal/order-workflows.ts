@@ -1,0 +1,90 @@
+// Client side of OrderWorkflow, shared by the bridge (start on OrderCreated) and the API (pay, cancel, process).
+// Every entry point starts the workflow if it is not running yet, with the same id and options: id conflict policy
+// USE_EXISTING (a second start joins the running one) and id reuse policy REJECT_DUPLICATE (no second run after the
+// first closed). So a duplicate OrderCreated, or an API call that beats the bridge, never creates a second saga.
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import {
+  awaitProcessingUpdate,
+  cancelOrderUpdate,
+  confirmPaymentUpdate,
+  getStateQuery,
+  orderWorkflowId,
+  searchAttributes,
+  type OrderSagaState,
+  type OrderWorkflowInput,
+  type SagaStatus,
+} from '../../workflows/order.definitions.ts';
+import { orderWorkflow } from '../../workflows/order.workflow.ts';
+
+export type OrderRef = { orderId: number; userId: number; total: string };
+export type OrderWorkflowSettings = { taskQueue: string; expiryMs: number; idPrefix?: string };
+
+export class OrderWorkflows {
+  private readonly client: Client;
+  private readonly settings: OrderWorkflowSettings;
+
+  constructor(client: Client, settings: OrderWorkflowSettings) {
+    this.client = client;
+    this.settings = settings;
+  }
+
+  workflowId(orderId: number): string {
+    return orderWorkflowId(orderId, this.settings.idPrefix);
+  }
+
+  private startOptions(order: OrderRef) {
+    const input: OrderWorkflowInput = { ...order, expiryMs: this.settings.expiryMs };
+    return {
+      workflowId: this.workflowId(order.orderId),
+      taskQueue: this.settings.taskQueue,
+      args: [input] as [OrderWorkflowInput],
+      workflowIdConflictPolicy: 'USE_EXISTING' as const,
+      workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+      typedSearchAttributes: [
+        { key: searchAttributes.orderId, value: String(order.orderId) },
+        { key: searchAttributes.userId, value: String(order.userId) },
+        { key: searchAttributes.orderStatus, value: 'Pending' },
+      ],
+      memo: { total: order.total },
+    };
+  }
+
+  /**
+   * Makes sure the order's saga exists: resolves once Temporal has it (started now, already running, or already
+   * closed — the last two are the duplicate deliveries the bridge must treat as success).
+   */
+  async ensureStarted(order: OrderRef): Promise<'started-or-running' | 'already-closed'> {
+    try {
+      await this.client.workflow.start(orderWorkflow, this.startOptions(order));
+      return 'started-or-running';
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already-closed';
+      throw err;
+    }
+  }
+
+  private update(order: OrderRef, update: typeof confirmPaymentUpdate): Promise<SagaStatus> {
+    return this.client.workflow.executeUpdateWithStart(update, {
+      startWorkflowOperation: new WithStartWorkflowOperation(orderWorkflow, this.startOptions(order)),
+    });
+  }
+
+  /** Resolves with the order's final status once the confirmation took effect. */
+  confirmPayment(order: OrderRef): Promise<SagaStatus> {
+    return this.update(order, confirmPaymentUpdate);
+  }
+
+  /** Resolves with the order's final status (Cancelled, or Completed if payment won the race). */
+  cancel(order: OrderRef): Promise<SagaStatus> {
+    return this.update(order, cancelOrderUpdate);
+  }
+
+  /** Resolves once the order has left Pending. */
+  awaitProcessing(order: OrderRef): Promise<SagaStatus> {
+    return this.update(order, awaitProcessingUpdate);
+  }
+
+  state(orderId: number): Promise<OrderSagaState> {
+    return this.client.workflow.getHandle(this.workflowId(orderId)).query(getStateQuery);
+  }
+}

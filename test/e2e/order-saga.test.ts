@@ -1,0 +1,171 @@
+// The whole saga against the running app (every role in one process, real PostgreSQL, Kafka and Temporal dev
+// server) with short knobs: HTTP order → outbox → Kafka → bridge → OrderWorkflow → outcome event → notification.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startApp, type RunningApp } from '../helpers/app-process.ts';
+import { eventually } from '../helpers/eventually.ts';
+
+const run = promisify(execFile);
+type Order = { id: number; userId: number; status: string; total: number };
+type Notification = { orderId: number; status: string; message: string };
+
+/** A fresh user and product of this test, and HTTP helpers bound to the running app. */
+async function customer(app: RunningApp, initialStock = 5) {
+  const call = async <T>(method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> => {
+    const res = await fetch(`${app.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  };
+  const email = `e2e-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`;
+  expect((await call('PUT', '/api/user', undefined, { name: 'E2E Customer', email, password: 'Secret123!' })).status).toBe(201);
+  const { token } = (await call<{ token: string }>('POST', '/api/auth/login', undefined, { email, password: 'Secret123!' })).body;
+  const product = (
+    await call<{ id: number }>('PUT', '/api/product', token, { name: `E2E item ${email}`, price: 514.99, stock: initialStock })
+  ).body;
+  const placeOrder = async (quantity = 2) => {
+    const res = await call<Order>('PUT', '/api/order', token, { items: [{ productId: product.id, quantity }] });
+    expect(res.status).toBe(201);
+    return res.body;
+  };
+  const order = async (id: number) => (await call<Order>('GET', `/api/order/${id}`, token)).body;
+  const stock = async () => (await call<{ stock: number }>('GET', `/api/product/${product.id}`, token)).body.stock;
+  const notifications = async () => (await call<Notification[]>('GET', '/api/notification', token)).body;
+  const statusOf = (id: number, wanted: string) =>
+    eventually(
+      () => order(id),
+      (o) => o.status === wanted,
+      { what: `order ${id} ${wanted}`, timeoutMs: 60_000 },
+    );
+  const notificationsOf = (id: number) =>
+    eventually(
+      async () => (await notifications()).filter((n) => n.orderId === id),
+      (list) => list.length > 0,
+      { what: `notification for order ${id}`, timeoutMs: 60_000 },
+    );
+  return { email, token, call, placeOrder, order, stock, statusOf, notificationsOf };
+}
+
+describe('when payments are approved (PAYMENT_SUCCESS_RATE=1)', () => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await startApp({ PAYMENT_SUCCESS_RATE: '1', PAYMENT_DURATION: '1s', ORDER_EXPIRY: '10m' });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('then an order goes Pending → Processing → Completed, with exactly one e-mail notification and a visible workflow', async () => {
+    const c = await customer(app);
+    const placed = await c.placeOrder(2);
+    expect(placed.status).toBe('Pending');
+
+    await c.statusOf(placed.id, 'Processing');
+    await c.statusOf(placed.id, 'Completed');
+    const notes = await c.notificationsOf(placed.id);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toEqual(
+      expect.objectContaining({
+        status: 'OrderCompleted',
+        message: `Order #${placed.id} for user ${c.email} was issued containing products: E2E item ${c.email} (x2). Total: $1029.98`,
+      }),
+    );
+    expect(await c.stock()).toBe(3);
+
+    const workflowId = `${app.env.TEMPORAL_WORKFLOW_ID_PREFIX}${placed.id}`;
+    const cli = process.env.TEMPORAL_CLI_PATH ?? 'temporal';
+    const listed = await eventually(
+      async () => {
+        const query = `OrderId='${placed.id}' AND WorkflowId='${workflowId}' AND OrderStatus='Completed'`;
+        const { stdout } = await run(cli, [
+          'workflow',
+          'list',
+          '--address',
+          app.env.TEMPORAL_ADDRESS!,
+          '--query',
+          query,
+          '--output',
+          'json',
+        ]);
+        return JSON.parse(stdout || '[]') as Array<{ execution: { workflowId: string }; status: string }>;
+      },
+      (rows) => rows.length === 1,
+      { what: 'workflow listed by its search attributes' },
+    );
+    expect(listed[0]!.execution.workflowId).toBe(workflowId);
+    expect(listed[0]!.status).toMatch(/COMPLETED/);
+  });
+});
+
+describe('when payments are declined (PAYMENT_SUCCESS_RATE=0) and nobody pays', () => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await startApp({ PAYMENT_SUCCESS_RATE: '0', PAYMENT_DURATION: '0', ORDER_EXPIRY: '2s' });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('then the order expires, its stock is restored and exactly one expiry notification is written', async () => {
+    const c = await customer(app);
+    const placed = await c.placeOrder(2);
+    expect(await c.stock()).toBe(3);
+
+    await c.statusOf(placed.id, 'Expired');
+    expect(await c.stock()).toBe(5);
+    const notes = await c.notificationsOf(placed.id);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toEqual(
+      expect.objectContaining({
+        status: 'OrderExpired',
+        message: `Order #${placed.id} for user ${c.email} has expired due to payment timeout.`,
+      }),
+    );
+  });
+});
+
+describe('when a declined order waits for payment (ORDER_EXPIRY=10m)', () => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await startApp({ PAYMENT_SUCCESS_RATE: '0', PAYMENT_DURATION: '0', ORDER_EXPIRY: '10m' });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('then POST /pay completes it and the customer is notified once', async () => {
+    const c = await customer(app);
+    const placed = await c.placeOrder(1);
+    await c.statusOf(placed.id, 'Processing');
+
+    const paid = await c.call<Order>('POST', `/api/order/${placed.id}/pay`, c.token);
+    expect(paid.status).toBe(200);
+    expect(paid.body.status).toBe('Completed');
+    const notes = await c.notificationsOf(placed.id);
+    expect(notes.map((n) => n.status)).toEqual(['OrderCompleted']);
+    expect(await c.stock()).toBe(4);
+  });
+
+  it('then POST /cancel cancels it, restores its stock and the customer is notified once', async () => {
+    const c = await customer(app);
+    const placed = await c.placeOrder(2);
+    await c.statusOf(placed.id, 'Processing');
+
+    const cancelled = await c.call<Order>('POST', `/api/order/${placed.id}/cancel`, c.token);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('Cancelled');
+    expect(await c.stock()).toBe(5);
+    const notes = await c.notificationsOf(placed.id);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toEqual(
+      expect.objectContaining({ status: 'OrderCancelled', message: `Order #${placed.id} for user ${c.email} was cancelled.` }),
+    );
+
+    const again = await c.call<{ currentStatus: string }>('POST', `/api/order/${placed.id}/pay`, c.token);
+    expect(again.status).toBe(409);
+    expect(again.body.currentStatus).toBe('Cancelled');
+  });
+});

@@ -1,0 +1,67 @@
+// A real order saga for integration tests: a Temporal client and worker on the dev server (own task queue and
+// workflow-id prefix per run, so runs and a developer's stack never share workflows), the real activities on the
+// test database, and a scripted payment provider (the one stubbed seam: it decides approvals per order).
+import { randomBytes } from 'node:crypto';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { createActivities } from '../../activities/index.ts';
+import type { PaymentProvider, PaymentRequest } from '../../activities/payment.activities.ts';
+import type { Config } from '../../src/config.ts';
+import type { Orm } from '../../src/db/orm.ts';
+import { connectTemporal } from '../../src/temporal/connection.ts';
+import { OrderWorkflows } from '../../src/temporal/order-workflows.ts';
+import { workflowBundle } from './temporal.ts';
+
+/** Approves the orders it was told to approve (or all, with approveAll), declines the rest, at once. */
+export class ScriptedPaymentProvider implements PaymentProvider {
+  readonly approved = new Set<number>();
+  approveAll = false;
+  readonly charged: number[] = [];
+
+  async charge(request: PaymentRequest) {
+    this.charged.push(request.orderId);
+    const approved = this.approveAll || this.approved.has(request.orderId);
+    return { approved, reference: `scripted-${request.orderId}` };
+  }
+}
+
+export type TestSaga = {
+  workflows: OrderWorkflows;
+  client: Client;
+  provider: ScriptedPaymentProvider;
+  /** Workflows with another expiry (e.g. a short one to see orders expire), on the same worker. */
+  withExpiry(expiryMs: number): OrderWorkflows;
+  stop(): Promise<void>;
+};
+
+export const runId = () => randomBytes(4).toString('hex');
+
+export async function startTestSaga(orm: Orm, config: Config, { expiryMs = 10 * 60 * 1000 } = {}): Promise<TestSaga> {
+  const run = runId();
+  const taskQueue = `orders-test-${run}`;
+  const idPrefix = `order-t${run}-`;
+  const client = await connectTemporal(config);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const provider = new ScriptedPaymentProvider();
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({ orm, paymentProvider: provider }),
+  });
+  const running = worker.run();
+  const withExpiry = (ms: number) => new OrderWorkflows(client, { taskQueue, expiryMs: ms, idPrefix });
+  return {
+    workflows: withExpiry(expiryMs),
+    client,
+    provider,
+    withExpiry,
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await client.connection.close();
+    },
+  };
+}

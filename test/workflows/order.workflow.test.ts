@@ -1,0 +1,178 @@
+// OrderWorkflow on Temporal's time-skipping test server with stubbed activities: every path of the saga, where a
+// 10-minute expiry passes in (wall-clock) seconds.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { createActivities } from '../../activities/index.ts';
+import { OrderWorkflows } from '../../src/temporal/order-workflows.ts';
+import {
+  cancelOrderUpdate,
+  confirmPaymentUpdate,
+  getStateQuery,
+  orderWorkflowId,
+  type StatusChange,
+} from '../../workflows/order.definitions.ts';
+import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal.ts';
+import type { orderWorkflow } from '../../workflows/order.workflow.ts';
+import { eventually } from '../helpers/eventually.ts';
+
+type Activities = ReturnType<typeof createActivities>;
+const TEN_MINUTES = 10 * 60 * 1000;
+let nextOrderId = 1000;
+
+/** Stub activities that record calls; the payment result and the markProcessing answer are per test. */
+function stubActivities({ approved = true, processing = 'Processing' }: { approved?: boolean; processing?: StatusChange['status'] } = {}) {
+  const calls: string[] = [];
+  const change = (name: string, status: StatusChange['status']) => async () => {
+    calls.push(name);
+    return { status, changed: true };
+  };
+  const activities: Activities = {
+    markProcessing: async () => {
+      calls.push('markProcessing');
+      return { status: processing, changed: processing === 'Processing' };
+    },
+    chargePayment: async () => {
+      calls.push('chargePayment');
+      return { approved, reference: 'test' };
+    },
+    completeOrder: change('completeOrder', 'Completed'),
+    cancelOrder: change('cancelOrder', 'Cancelled'),
+    expireOrder: change('expireOrder', 'Expired'),
+  };
+  return { calls, activities };
+}
+
+describe('OrderWorkflow (time-skipping test server, stubbed activities)', () => {
+  let env: TestWorkflowEnvironment;
+  let taskQueue: string;
+  let workflows: OrderWorkflows;
+
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+    taskQueue = `order-workflow-test-${process.pid}`;
+    workflows = new OrderWorkflows(env.client, { taskQueue, expiryMs: TEN_MINUTES });
+  });
+
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  const handleOf = (orderId: number) => env.client.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(orderId));
+  const newOrder = () => ({ orderId: ++nextOrderId, userId: 7, total: '1029.98' });
+
+  async function withWorker<T>(activities: Activities, body: () => Promise<T>): Promise<T> {
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+    return worker.runUntil(body());
+  }
+
+  it('when the payment is approved, then the order is completed', async () => {
+    const { calls, activities } = stubActivities({ approved: true });
+    const order = newOrder();
+    const state = await withWorker(activities, async () => {
+      await workflows.ensureStarted(order);
+      return handleOf(order.orderId).result();
+    });
+    expect(state.status).toBe('Completed');
+    expect(calls).toEqual(['markProcessing', 'chargePayment', 'completeOrder']);
+  });
+
+  it('when the payment is declined and nobody pays, then the order expires after 10 minutes of (skipped) time', async () => {
+    const { calls, activities } = stubActivities({ approved: false });
+    const order = newOrder();
+    const { state, startedAt, endedAt } = await withWorker(activities, async () => {
+      await workflows.ensureStarted(order);
+      const handle = handleOf(order.orderId);
+      const description = await handle.describe();
+      const result = await handle.result();
+      const closed = await handle.describe();
+      return { state: result, startedAt: description.startTime.getTime(), endedAt: closed.closeTime!.getTime() };
+    });
+    expect(state.status).toBe('Expired');
+    expect(state.paymentApproved).toBe(false);
+    expect(calls).toEqual(['markProcessing', 'chargePayment', 'expireOrder']);
+    // The server's clock moved by the expiry: the durable timer fired, it was not cut short.
+    expect(endedAt - startedAt).toBeGreaterThanOrEqual(TEN_MINUTES);
+  });
+
+  it('when the payment is declined and then confirmed before the expiry, then the order is completed', async () => {
+    const { calls, activities } = stubActivities({ approved: false });
+    const order = newOrder();
+    const result = await withWorker(activities, async () => {
+      await workflows.ensureStarted(order);
+      const handle = handleOf(order.orderId);
+      const waiting = await eventually(
+        () => handle.query(getStateQuery),
+        (s) => s.phase === 'awaiting-payment',
+        { what: 'awaiting payment' },
+      );
+      expect(waiting.expiresAt).not.toBeNull();
+      await env.sleep('9m'); // most of the expiry passes; the timer has not fired yet
+      return handle.executeUpdate(confirmPaymentUpdate);
+    });
+    expect(result).toBe('Completed');
+    expect(calls).toEqual(['markProcessing', 'chargePayment', 'completeOrder']);
+  });
+
+  it('when the customer cancels while the order waits for payment, then the compensation runs and the order is cancelled', async () => {
+    const { calls, activities } = stubActivities({ approved: false });
+    const order = newOrder();
+    const result = await withWorker(activities, async () => {
+      await workflows.ensureStarted(order);
+      const handle = handleOf(order.orderId);
+      await eventually(
+        () => handle.query(getStateQuery),
+        (s) => s.phase === 'awaiting-payment',
+        { what: 'awaiting payment' },
+      );
+      return handle.executeUpdate(cancelOrderUpdate);
+    });
+    expect(result).toBe('Cancelled');
+    expect(calls).toEqual(['markProcessing', 'chargePayment', 'cancelOrder']);
+  });
+
+  it('when an order is already completed, then a later cancellation is refused and the outcome stays', async () => {
+    const { activities } = stubActivities({ approved: false });
+    const order = newOrder();
+    await withWorker(activities, async () => {
+      await workflows.ensureStarted(order);
+      const handle = handleOf(order.orderId);
+      await eventually(
+        () => handle.query(getStateQuery),
+        (s) => s.phase === 'awaiting-payment',
+        { what: 'awaiting payment' },
+      );
+      expect(await handle.executeUpdate(confirmPaymentUpdate)).toBe('Completed');
+      // The run has closed (or is closing, where the validator refuses): either way the update does not apply.
+      await expect(handle.executeUpdate(cancelOrderUpdate)).rejects.toThrow();
+      expect((await handle.result()).status).toBe('Completed');
+    });
+  });
+
+  it('when the same order is started twice, while running and after it closed, then there is only ever one run', async () => {
+    const { calls, activities } = stubActivities({ approved: true });
+    const order = newOrder();
+    await withWorker(activities, async () => {
+      expect(await workflows.ensureStarted(order)).toBe('started-or-running');
+      expect(await workflows.ensureStarted(order)).toBe('started-or-running');
+      await handleOf(order.orderId).result();
+      expect(await workflows.ensureStarted(order)).toBe('already-closed');
+    });
+    expect(calls.filter((c) => c === 'markProcessing')).toHaveLength(1);
+    expect(calls.filter((c) => c === 'completeOrder')).toHaveLength(1);
+  });
+
+  it.each([
+    ['deleted while Pending', 'Missing'],
+    ['already past Pending (a duplicate start after the old run was forgotten)', 'Completed'],
+  ] as const)('when the order was %s, then the run ends quietly without charging or changing anything', async (_case, found) => {
+    const { calls, activities } = stubActivities({ processing: found });
+    const order = newOrder();
+    const state = await withWorker(activities, async () => {
+      await workflows.ensureStarted(order);
+      return handleOf(order.orderId).result();
+    });
+    expect(state.status).toBe('Gone');
+    expect(calls).toEqual(['markProcessing']);
+  });
+});

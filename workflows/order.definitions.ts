@@ -1,0 +1,50 @@
+// The order workflow's public surface, shared by the workflow, the worker, the bridge and the API: ids, message
+// definitions, search attributes and payload types. Deterministic-safe (only @temporalio/common and workflow).
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+
+/** Readable, business-keyed workflow id (`order-42`): one workflow per order, ever. */
+export const orderWorkflowId = (orderId: number, prefix = 'order-') => `${prefix}${orderId}`;
+
+export type OrderWorkflowInput = {
+  orderId: number;
+  userId: number;
+  /** Decimal string, e.g. "1029.98". */
+  total: string;
+  /** How long an unpaid order waits for a payment confirmation before it expires (ORDER_EXPIRY). */
+  expiryMs: number;
+};
+
+/** Where the saga stands. `Gone` means the order vanished or was already past Pending: the run ended quietly. */
+export type SagaStatus = 'Pending' | 'Processing' | 'Completed' | 'Cancelled' | 'Expired' | 'Gone';
+export type SagaPhase = 'starting' | 'charging' | 'awaiting-payment' | 'finishing' | 'done';
+
+export type OrderSagaState = {
+  orderId: number;
+  status: SagaStatus;
+  phase: SagaPhase;
+  paymentApproved: boolean | null;
+  /** ISO time at which an unpaid order expires, while it waits for payment. */
+  expiresAt: string | null;
+};
+
+export const FINAL_SAGA_STATUSES: readonly SagaStatus[] = ['Completed', 'Cancelled', 'Expired', 'Gone'];
+
+export const getStateQuery = defineQuery<OrderSagaState>('getState');
+/** Simulated provider callback: the payment went through. Resolves with the order's final status. */
+export const confirmPaymentUpdate = defineUpdate<SagaStatus>('confirmPayment');
+/** The customer cancels. Resolves with the order's final status (Cancelled unless it completed first). */
+export const cancelOrderUpdate = defineUpdate<SagaStatus>('cancelOrder');
+/** Resolves once the order has left Pending, with its status then. */
+export const awaitProcessingUpdate = defineUpdate<SagaStatus>('awaitProcessing');
+
+export const searchAttributes = {
+  orderId: defineSearchAttributeKey('OrderId', SearchAttributeType.KEYWORD),
+  userId: defineSearchAttributeKey('UserId', SearchAttributeType.KEYWORD),
+  orderStatus: defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD),
+};
+
+/** Result of a database status change made by an activity: the order's status afterwards, or Missing. */
+export type StatusChange = { status: 'Pending' | 'Processing' | 'Completed' | 'Cancelled' | 'Expired' | 'Missing'; changed: boolean };
+
+export type PaymentResult = { approved: boolean; reference: string };

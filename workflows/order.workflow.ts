@@ -1,0 +1,107 @@
+// OrderWorkflow: drives one order to exactly one outcome.
+//   markProcessing → chargePayment → paid:     completeOrder                      → Completed (+ OrderCompleted)
+//                                  → declined: wait ≤ expiryMs for confirmPayment | cancelOrder (durable timer)
+//                                              confirmed → completeOrder          → Completed (+ OrderCompleted)
+//                                              cancelled → cancelOrder            → Cancelled (+ OrderCancelled, stock released)
+//                                              timer     → expireOrder            → Expired   (+ OrderExpired, stock released)
+// Each activity is one conditional transaction (status change + outbox event + stock release together), so a retry
+// never applies twice. An order that is gone or already past Pending ends the run quietly.
+import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { createOrderActivities } from '../activities/order.activities.ts';
+import type { createPaymentActivities } from '../activities/payment.activities.ts';
+import {
+  awaitProcessingUpdate,
+  cancelOrderUpdate,
+  confirmPaymentUpdate,
+  FINAL_SAGA_STATUSES,
+  getStateQuery,
+  searchAttributes,
+  type OrderSagaState,
+  type OrderWorkflowInput,
+  type SagaStatus,
+} from './order.definitions.ts';
+
+const db = proxyActivities<ReturnType<typeof createOrderActivities>>({
+  startToCloseTimeout: '30s',
+  // PostgreSQL down is retried until it is back: giving up would leave the order stuck.
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+const payments = proxyActivities<ReturnType<typeof createPaymentActivities>>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '15s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
+});
+
+export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSagaState> {
+  const state: OrderSagaState = { orderId: input.orderId, status: 'Pending', phase: 'starting', paymentApproved: null, expiresAt: null };
+  let paymentConfirmed = false;
+  let cancelRequested = false;
+  const isFinal = () => FINAL_SAGA_STATUSES.includes(state.status);
+  const setStatus = (status: SagaStatus) => {
+    state.status = status;
+    upsertSearchAttributes([{ key: searchAttributes.orderStatus, value: status }]);
+  };
+  const rejectWhenFinal = () => {
+    if (isFinal()) throw new Error(`order is already ${state.status}`);
+  };
+
+  setHandler(getStateQuery, () => state);
+  setHandler(
+    confirmPaymentUpdate,
+    async () => {
+      paymentConfirmed = true;
+      await condition(isFinal);
+      return state.status;
+    },
+    { validator: rejectWhenFinal },
+  );
+  setHandler(
+    cancelOrderUpdate,
+    async () => {
+      cancelRequested = true;
+      await condition(isFinal);
+      return state.status;
+    },
+    { validator: rejectWhenFinal },
+  );
+  setHandler(awaitProcessingUpdate, async () => {
+    await condition(() => state.status !== 'Pending');
+    return state.status;
+  });
+
+  const started = await db.markProcessing(input.orderId);
+  if (started.status !== 'Processing') {
+    // Deleted while Pending, or a duplicate start after the first run's history was dropped: nothing to do.
+    setStatus('Gone');
+    state.phase = 'done';
+    await condition(allHandlersFinished);
+    return state;
+  }
+  setStatus('Processing');
+
+  if (!cancelRequested && !paymentConfirmed) {
+    state.phase = 'charging';
+    const payment = await payments.chargePayment({ orderId: input.orderId, total: input.total });
+    state.paymentApproved = payment.approved;
+    if (payment.approved) paymentConfirmed = true;
+  }
+
+  if (!paymentConfirmed && !cancelRequested) {
+    state.phase = 'awaiting-payment';
+    state.expiresAt = new Date(Date.now() + input.expiryMs).toISOString();
+    await condition(() => paymentConfirmed || cancelRequested, input.expiryMs);
+  }
+
+  state.phase = 'finishing';
+  const outcome = paymentConfirmed
+    ? await db.completeOrder(input.orderId)
+    : cancelRequested
+      ? await db.cancelOrder(input.orderId)
+      : await db.expireOrder(input.orderId);
+  setStatus(outcome.status === 'Missing' || outcome.status === 'Pending' ? 'Gone' : outcome.status);
+  state.phase = 'done';
+  // Let pending update handlers return their result before the run closes.
+  await condition(allHandlersFinished);
+  return state;
+}
