@@ -13,7 +13,10 @@ const project = (name, extra = {}) => ({
   setupFiles: ['<rootDir>/test/setup/quiet-temporal.ts'],
   ...extra,
 });
-const withDatabase = { globalSetup: '<rootDir>/test/setup/fresh-database.ts', globalTeardown: '<rootDir>/test/setup/delete-test-topics.ts' };
+const withDatabase = {
+  globalSetup: '<rootDir>/test/setup/fresh-database.ts',
+  globalTeardown: '<rootDir>/test/setup/delete-test-topics.ts',
+};
 
 export default {
   projects: [project('unit'), project('integration', withDatabase), project('workflows'), project('e2e', withDatabase)],

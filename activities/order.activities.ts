@@ -61,7 +61,13 @@ export function createOrderActivities({ orm }: { orm: Orm }) {
         const order = await transition(tx, orderId, ['Pending', 'Processing'], 'Cancelled');
         if (!order) return currentStatus(tx, orderId);
         await releaseOrderStock(tx, orderId);
-        await enqueueEvent(tx, { type: 'OrderCancelled', version: 1, orderId, userId: order.user_id, cancelledAt: new Date().toISOString() });
+        await enqueueEvent(tx, {
+          type: 'OrderCancelled',
+          version: 1,
+          orderId,
+          userId: order.user_id,
+          cancelledAt: new Date().toISOString(),
+        });
         return { status: 'Cancelled', changed: true };
       });
     },

@@ -42,7 +42,7 @@ const product = em.create(Product, { name: `Replay fixture ${run}`, price: '12.5
 await em.flush();
 const newOrder = async () => {
   const order = await placeOrder(orm.em.fork(), user.id, [{ productId: product.id, quantity: 2 }]);
-  return { orderId: order.id, userId: user.id, total: order.total };
+  return { orderId: order.id, userId: user.id, total: order.total, createdAt: order.createdAt.toISOString() };
 };
 
 async function scenario(

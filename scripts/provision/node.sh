@@ -21,11 +21,18 @@ node_provision() {
 }
 
 # npm ci when package-lock.json changed since the last install (or node_modules is missing).
+# Two commands started together (say `npm test` and `npm run lint`) take turns, so one never runs against a
+# node_modules the other is rewriting.
 deps_provision() {
-  local stamp="$SAGA_ROOT/node_modules/.saga-lock-hash" want
+  local stamp="$SAGA_ROOT/node_modules/.saga-lock-hash" want lock
   want=$( (cat "$SAGA_ROOT/package-lock.json"; node --version) | sha256sum | cut -d' ' -f1)
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
-  step "installing npm dependencies (npm ci)" "$SAGA_LOGS/npm-ci.log" \
-    npm ci --prefix "$SAGA_ROOT" --no-audit --no-fund
-  echo "$want" >"$stamp"
+  exec {lock}>"$SAGA_CACHE/npm-ci.lock"
+  flock "$lock"
+  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+    step "installing npm dependencies (npm ci)" "$SAGA_LOGS/npm-ci.log" \
+      npm ci --prefix "$SAGA_ROOT" --no-audit --no-fund || { exec {lock}>&-; return 1; }
+    echo "$want" >"$stamp"
+  fi
+  exec {lock}>&-
 }

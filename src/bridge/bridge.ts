@@ -3,7 +3,7 @@
 // unreachable is an ordinary error, retried with backoff by the loop without skipping the offset.
 import type { Logger } from '../logger.ts';
 import type { Kafka } from '../messaging/kafka.ts';
-import { startConsumer, type RunningConsumer } from '../messaging/consumer.ts';
+import { PermanentError, startConsumer, type RunningConsumer } from '../messaging/consumer.ts';
 import { OrderCreated } from '../messaging/events.ts';
 import { CONSUMER_GROUPS, TOPICS } from '../messaging/topics.ts';
 import type { OrderWorkflows } from '../temporal/order-workflows.ts';
@@ -33,7 +33,14 @@ export function startBridge({
     schema: OrderCreated,
     partitionsConsumedConcurrently,
     handle: async (event) => {
-      const outcome = await workflows.ensureStarted({ orderId: event.orderId, userId: event.userId, total: event.total });
+      const { orderId, userId, total, createdAt } = event;
+      const outcome = await workflows.ensureStarted({ orderId, userId, total, createdAt });
+      if (outcome === 'id-used-by-another-order') {
+        throw new PermanentError(
+          `workflow ${workflows.workflowId(event.orderId)} belongs to an earlier order with the same id: ` +
+            'was the database reset while Temporal kept its history? Reset both, or set TEMPORAL_WORKFLOW_ID_PREFIX',
+        );
+      }
       log.debug({ orderId: event.orderId, outcome }, 'order workflow ensured');
     },
   });

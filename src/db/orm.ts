@@ -1,6 +1,7 @@
 // MikroORM bootstrap. `initOrm` takes the config plus overrides so tests can point at their own database.
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { entities } from './entities.ts';
@@ -20,10 +21,23 @@ export async function initOrm(config: Pick<Config, 'DATABASE_URL' | 'DB_POOL_MAX
   });
 }
 
-/** Applies pending migrations; returns the names applied. */
+const MIGRATION_LOCK = 727273;
+
+/**
+ * Applies pending migrations; returns the names applied. Processes starting together (several roles, several
+ * replicas) take turns through a session-level advisory lock held on a connection of its own, so only the first
+ * applies anything and the others find nothing left to do.
+ */
 export async function migrate(orm: Orm, log?: Logger): Promise<string[]> {
-  const applied = await orm.migrator.up();
-  const names = applied.map((m) => m.name);
-  if (names.length > 0) log?.info({ migrations: names }, 'applied migrations');
-  return names;
+  const lock = new pg.Client({ connectionString: orm.config.get('clientUrl') });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const applied = await orm.migrator.up();
+    const names = applied.map((m) => m.name);
+    if (names.length > 0) log?.info({ migrations: names }, 'applied migrations');
+    return names;
+  } finally {
+    await lock.end(); // ending the session releases the lock
+  }
 }

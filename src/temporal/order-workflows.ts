@@ -16,7 +16,8 @@ import {
 } from '../../workflows/order.definitions.ts';
 import { orderWorkflow } from '../../workflows/order.workflow.ts';
 
-export type OrderRef = { orderId: number; userId: number; total: string };
+/** What a saga needs to start: the order's identity (createdAt tells two orders with the same id apart). */
+export type OrderRef = { orderId: number; userId: number; total: string; createdAt: string };
 export type OrderWorkflowSettings = { taskQueue: string; expiryMs: number; idPrefix?: string };
 
 export class OrderWorkflows {
@@ -45,7 +46,7 @@ export class OrderWorkflows {
         { key: searchAttributes.userId, value: String(order.userId) },
         { key: searchAttributes.orderStatus, value: 'Pending' },
       ],
-      memo: { total: order.total },
+      memo: { total: order.total, orderCreatedAt: order.createdAt },
     };
   }
 
@@ -53,13 +54,17 @@ export class OrderWorkflows {
    * Makes sure the order's saga exists: resolves once Temporal has it (started now, already running, or already
    * closed — the last two are the duplicate deliveries the bridge must treat as success).
    */
-  async ensureStarted(order: OrderRef): Promise<'started-or-running' | 'already-closed'> {
+  async ensureStarted(order: OrderRef): Promise<'started-or-running' | 'already-closed' | 'id-used-by-another-order'> {
     try {
       await this.client.workflow.start(orderWorkflow, this.startOptions(order));
       return 'started-or-running';
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already-closed';
-      throw err;
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      // A closed run with this id: the same order delivered again (fine), or a different order that got the same id
+      // because the database was reset while Temporal kept its history (that order would never be processed).
+      const { memo } = await this.client.workflow.getHandle(this.workflowId(order.orderId)).describe();
+      const earlier = memo?.orderCreatedAt;
+      return earlier === undefined || earlier === order.createdAt ? 'already-closed' : 'id-used-by-another-order';
     }
   }
 

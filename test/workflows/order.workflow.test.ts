@@ -59,7 +59,7 @@ describe('OrderWorkflow (time-skipping test server, stubbed activities)', () => 
   });
 
   const handleOf = (orderId: number) => env.client.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(orderId));
-  const newOrder = () => ({ orderId: ++nextOrderId, userId: 7, total: '1029.98' });
+  const newOrder = () => ({ orderId: ++nextOrderId, userId: 7, total: '1029.98', createdAt: new Date().toISOString() });
 
   async function withWorker<T>(activities: Activities, body: () => Promise<T>): Promise<T> {
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
@@ -157,6 +157,8 @@ describe('OrderWorkflow (time-skipping test server, stubbed activities)', () => 
       expect(await workflows.ensureStarted(order)).toBe('started-or-running');
       await handleOf(order.orderId).result();
       expect(await workflows.ensureStarted(order)).toBe('already-closed');
+      // Same id, different order (ids restarted after a database reset): reported, never silently skipped.
+      expect(await workflows.ensureStarted({ ...order, createdAt: '2000-01-01T00:00:00.000Z' })).toBe('id-used-by-another-order');
     });
     expect(calls.filter((c) => c === 'markProcessing')).toHaveLength(1);
     expect(calls.filter((c) => c === 'completeOrder')).toHaveLength(1);

@@ -46,7 +46,7 @@ export async function runSagaAction(
   const rule = rules[action];
   const order = await ownOrder(em, userId, id);
   if (!rule.from.includes(order.status as OrderStatus)) throw conflict(rule.verb, order.status);
-  const ref = { orderId: order.id, userId: order.user.id, total: order.total };
+  const ref = { orderId: order.id, userId: order.user.id, total: order.total, createdAt: order.createdAt.toISOString() };
   try {
     await (action === 'process' ? saga.awaitProcessing(ref) : action === 'pay' ? saga.confirmPayment(ref) : saga.cancel(ref));
   } catch (err) {

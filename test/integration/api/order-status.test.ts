@@ -39,7 +39,7 @@ const dbStatus = async (id: number) => (await sql<{ status: string }>(api, 'sele
 async function orderIn(status: OrderStatus): Promise<{ order: OrderDto; productId: number }> {
   const item = await createProduct(api, buyer.token, { stock: 10 });
   const created = await createOrder(api, buyer.token, [{ productId: item.id, quantity: 3 }]);
-  const ref = { orderId: created.id, userId: buyer.id, total: String(created.total) };
+  const ref = { orderId: created.id, userId: buyer.id, total: String(created.total), createdAt: created.createdAt };
   if (status === 'Processing') expectStatus(await setStatus(created.id, 'Processing'), 200); // payment declined: it waits
   if (status === 'Completed') expectStatus(await post(`/api/order/${created.id}/pay`), 200);
   if (status === 'Cancelled') expectStatus(await post(`/api/order/${created.id}/cancel`), 200);
@@ -218,7 +218,7 @@ describe('DELETE /api/order/{id} and the saga', () => {
     const outbox = await sql<{ n: string }>(api, 'select count(*) as n from outbox where order_id = ? and sent_at is null', [order.id]);
     expect(Number(outbox[0]?.n)).toBe(0);
 
-    await saga().workflows.ensureStarted({ orderId: order.id, userId: buyer.id, total: String(order.total) });
+    await saga().workflows.ensureStarted({ orderId: order.id, userId: buyer.id, total: String(order.total), createdAt: order.createdAt });
     const state = await saga().client.workflow.getHandle<typeof orderWorkflow>(saga().workflows.workflowId(order.id)).result();
     expect(state.status).toBe('Gone');
     expect(await stock(productId)).toBe(10);
