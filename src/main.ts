@@ -22,6 +22,9 @@ const roles: Record<string, RoleStarter> = {
 };
 /** Start order for `all`: consumers of work before its producers, so nothing waits on a missing role. */
 const allRoles = ['worker', 'notifier', 'bridge', 'relay', 'api'];
+/** Stop order: first no new orders, then the Kafka side together (each drains its own in-flight work), the worker last
+ * so activities started for in-flight messages can finish. */
+const stopWaves = [['api'], ['relay', 'bridge', 'notifier'], ['worker']];
 
 async function main(): Promise<void> {
   const what = process.argv[2] ?? 'all';
@@ -51,8 +54,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info(`${signal} received, stopping ${running.map((r) => r.name).join(', ')}`);
-    for (const role of [...running].reverse()) {
-      await role.stop().catch((err: unknown) => log.error({ err, role: role.name }, 'error while stopping'));
+    for (const wave of stopWaves) {
+      const stopping = running.filter((r) => wave.includes(r.name));
+      await Promise.all(stopping.map((r) => r.stop().catch((err: unknown) => log.error({ err, role: r.name }, 'error while stopping'))));
     }
     await resources.close();
     log.info('stopped');
