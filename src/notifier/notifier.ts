@@ -38,7 +38,7 @@ function fitColumn(text: string): string {
 }
 
 const INSERT = `insert into notifications (user_id, order_id, message, status, created_at, updated_at)
-  values (?, ?, ?, ?, now(), now())
+  values (?, ?, ?, ?, ?, ?)
   on conflict (order_id, status) do nothing
   returning id`;
 
@@ -51,7 +51,8 @@ export function handleOutcome(orm: Orm, log: Logger): (event: OrderOutcomeEvent)
     const text = notificationText(event, user.email);
     let inserted: { id: number }[];
     try {
-      inserted = await em.execute<{ id: number }[]>(INSERT, [event.userId, event.orderId, text, event.type]);
+      const now = new Date(); // timestamps come from the app, in UTC, like every other table's
+      inserted = await em.execute<{ id: number }[]>(INSERT, [event.userId, event.orderId, text, event.type, now, now]);
     } catch (err) {
       // The order (or meanwhile the user) is gone: no retry can bring it back. Anything else, e.g. PostgreSQL being
       // down, is left to the consumer loop to retry.
