@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**', 'dist/**', 'scripts/compose-check/**', 'jest.config.js'] },
+  { ignores: ['node_modules/**', 'coverage/**', 'dist/**', 'scripts/compose-check/**', 'jest.config.js', 'test/setup/*.cjs'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['*.config.js'] }, tsconfigRootDir: import.meta.dirname } },

@@ -21,4 +21,5 @@ const withDatabase = {
 export default {
   projects: [project('unit'), project('integration', withDatabase), project('workflows'), project('e2e', withDatabase)],
   testTimeout: 60_000,
+  reporters: ['default', '<rootDir>/test/setup/summary-reporter.cjs'],
 };
