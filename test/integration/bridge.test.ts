@@ -10,12 +10,13 @@ import { startBridge } from '../../src/bridge/bridge.ts';
 import { ensureTopics } from '../../src/messaging/admin.ts';
 import type { RunningConsumer } from '../../src/messaging/consumer.ts';
 import type { OrderCreated } from '../../src/messaging/events.ts';
-import { createKafka, Partitioners, type Admin, type Consumer, type Producer } from '../../src/messaging/kafka.ts';
+import { createKafka, Partitioners, type Admin, type Producer } from '../../src/messaging/kafka.ts';
 import { allTopics, dlqTopic, TOPICS } from '../../src/messaging/topics.ts';
 import type { orderWorkflow } from '../../workflows/order.workflow.ts';
 import { startTestApi, type TestApi } from '../helpers/api.ts';
 import { testConfig, testLogger, testRunId } from '../helpers/config.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { topicReaders } from '../helpers/kafka.ts';
 import { startTestSaga, type TestSaga } from '../helpers/saga.ts';
 import { createOrder, createProduct, sql, uniqueName, type OrderDto } from './api/support.ts';
 
@@ -25,7 +26,6 @@ const run = `bridge-${process.pid}-${Date.now()}`;
 const prefix = `${config.KAFKA_TOPIC_PREFIX}${run}.`;
 const topic = prefix + TOPICS.orderCreated;
 const groupId = `bridge-test-${testRunId}-${run}`;
-const readerGroups: string[] = [];
 
 /** The bridge's log, captured: it says per message whether the workflow was started or had already closed. */
 const logLines: Array<{ msg: string; orderId?: number; outcome?: string }> = [];
@@ -37,7 +37,8 @@ let admin: Admin;
 let producer: Producer;
 let bridge: RunningConsumer;
 let buyer: { id: number; token: string };
-const readers: Consumer[] = [];
+const readers = topicReaders(kafka, groupId);
+const collect = (topic: string) => readers.collect(topic);
 
 beforeAll(async () => {
   api = await startTestApi();
@@ -53,9 +54,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   // The bridge first: its in-flight starts need the saga's Temporal client.
-  await Promise.all([bridge?.stop(), ...readers.map((r) => r.disconnect())]);
+  await Promise.all([bridge?.stop(), readers.close()]);
   await producer?.disconnect();
-  await admin?.deleteGroups([groupId, ...readerGroups]).catch(() => undefined);
+  await admin?.deleteGroups([groupId, ...readers.groups]).catch(() => undefined);
   await admin?.deleteTopics({ topics: allTopics(prefix) }).catch(() => undefined);
   await admin?.disconnect();
   await saga?.stop();
@@ -115,24 +116,6 @@ async function handledThrough(partition: number, offset: string): Promise<void> 
     return BigInt(offsets!.partitions.find((p) => p.partition === partition)!.offset);
   };
   await eventually(committed, (c) => c > BigInt(offset), { what: `${topic}[${partition}] handled through ${offset}` });
-}
-
-/** Every message of a topic from its beginning, read by a group of its own. */
-async function collect(name: string): Promise<Array<{ key: string; value: string; headers: Record<string, string> }>> {
-  const messages: Array<{ key: string; value: string; headers: Record<string, string> }> = [];
-  const readerGroup = `${groupId}-reader-${readerGroups.length}`;
-  readerGroups.push(readerGroup);
-  const reader = kafka.consumer({ groupId: readerGroup, maxWaitTimeInMs: 100 });
-  readers.push(reader);
-  await reader.connect();
-  await reader.subscribe({ topic: name, fromBeginning: true });
-  await reader.run({
-    eachMessage: async ({ message }) => {
-      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-      messages.push({ key: String(message.key), value: String(message.value), headers });
-    },
-  });
-  return messages;
 }
 
 describe('bridge', () => {

@@ -9,12 +9,13 @@ import { initOrm } from '../../src/db/orm.ts';
 import { ensureTopics } from '../../src/messaging/admin.ts';
 import { PermanentError, type RunningConsumer } from '../../src/messaging/consumer.ts';
 import type { OrderCancelled, OrderCompleted, OrderExpired, OrderOutcomeEvent } from '../../src/messaging/events.ts';
-import { createKafka, Partitioners, type Admin, type Consumer, type Producer } from '../../src/messaging/kafka.ts';
+import { createKafka, Partitioners, type Admin, type Producer } from '../../src/messaging/kafka.ts';
 import { dlqTopic, TOPICS } from '../../src/messaging/topics.ts';
 import { handleOutcome, startNotifier } from '../../src/notifier/notifier.ts';
 import { startTestApi, type TestApi } from '../helpers/api.ts';
 import { testConfig, testLogger } from '../helpers/config.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { topicReaders } from '../helpers/kafka.ts';
 import { MISSING_ID, createOrder, createProduct, sql, uniqueName, type OrderDto } from './api/support.ts';
 
 const config = testConfig();
@@ -22,7 +23,6 @@ const kafka = createKafka(config, testLogger(config));
 const run = `notifier-test-${process.pid}-${Date.now()}`;
 const prefix = `${run}.`;
 const groupId = run;
-const readerGroups: string[] = [];
 const topic = {
   OrderCompleted: prefix + TOPICS.orderCompleted,
   OrderExpired: prefix + TOPICS.orderExpired,
@@ -39,7 +39,8 @@ let admin: Admin;
 let producer: Producer;
 let notifier: RunningConsumer;
 let buyer: { id: number; email: string; token: string };
-const readers: Consumer[] = [];
+const readers = topicReaders(kafka, groupId);
+const collect = (topic: string) => readers.collect(topic);
 
 beforeAll(async () => {
   api = await startTestApi();
@@ -52,9 +53,9 @@ beforeAll(async () => {
   buyer = await api.newUser('Notified Buyer');
 });
 afterAll(async () => {
-  await Promise.all([notifier?.stop(), ...readers.map((r) => r.disconnect())]);
+  await Promise.all([notifier?.stop(), readers.close()]);
   await producer?.disconnect();
-  await admin?.deleteGroups([groupId, ...readerGroups]).catch(() => undefined);
+  await admin?.deleteGroups([groupId, ...readers.groups]).catch(() => undefined);
   await admin?.deleteTopics({ topics: [...topics, ...topics.map(dlqTopic)] }).catch(() => undefined);
   await admin?.disconnect();
   await api?.close();
@@ -123,24 +124,6 @@ async function handledThrough(name: string, { partition, offset }: { partition: 
     return BigInt(offsets!.partitions.find((p) => p.partition === partition)!.offset);
   };
   await eventually(committed, (c) => c > BigInt(offset), { what: `${name}[${partition}] handled through ${offset}` });
-}
-
-/** Every message of a topic from its beginning, read by a group of its own. */
-async function collect(name: string): Promise<Array<{ key: string; headers: Record<string, string> }>> {
-  const messages: Array<{ key: string; headers: Record<string, string> }> = [];
-  const readerGroup = `${groupId}-reader-${readerGroups.length}`;
-  readerGroups.push(readerGroup);
-  const reader = kafka.consumer({ groupId: readerGroup, maxWaitTimeInMs: 100 });
-  readers.push(reader);
-  await reader.connect();
-  await reader.subscribe({ topic: name, fromBeginning: true });
-  await reader.run({
-    eachMessage: async ({ message }) => {
-      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-      messages.push({ key: String(message.key), headers });
-    },
-  });
-  return messages;
 }
 
 describe('notifier', () => {
