@@ -5,7 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { Kafka } from '../messaging/kafka.ts';
 import { PermanentError, startConsumer, type RunningConsumer } from '../messaging/consumer.ts';
 import { OrderCreated } from '../messaging/events.ts';
-import { CONSUMER_GROUPS, TOPICS } from '../messaging/topics.ts';
+import { consumerGroup, TOPICS } from '../messaging/topics.ts';
 import type { OrderWorkflows } from '../temporal/order-workflows.ts';
 
 export type BridgeDeps = {
@@ -28,7 +28,7 @@ export function startBridge({
   return startConsumer({
     kafka,
     log,
-    groupId: groupId ?? CONSUMER_GROUPS.bridge,
+    groupId: groupId ?? consumerGroup('bridge', topicPrefix),
     topics: [topicPrefix + TOPICS.orderCreated],
     schema: OrderCreated,
     partitionsConsumedConcurrently,

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { Logger } from '../logger.ts';
 import { Partitioners, type Consumer, type EachMessagePayload, type Kafka, type Producer } from './kafka.ts';
 import { dlqTopic } from './topics.ts';
+import { membersWithOtherTopics } from './group-members.ts';
 
 /** A failure that retrying cannot fix: the message goes to the dead-letter topic. */
 export class PermanentError extends Error {}
@@ -87,6 +88,20 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
     }
   };
 
+  const warnAboutForeignMembers = async (joined: Consumer) => {
+    try {
+      const foreign = await membersWithOtherTopics(joined, topics);
+      if (foreign.length > 0) {
+        log.warn(
+          { groupId, topics, foreign },
+          'consumer group shared with members subscribed to other topics: their partitions may go unconsumed; give each environment its own KAFKA_TOPIC_PREFIX',
+        );
+      }
+    } catch (err) {
+      log.debug({ err: String(err), groupId }, 'could not describe the consumer group');
+    }
+  };
+
   let consumer: Consumer;
   const start = async () => {
     consumer = kafka.consumer({ groupId, retry: { retries: 10 } });
@@ -102,6 +117,7 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
         });
       }
     });
+    consumer.on(consumer.events.GROUP_JOIN, () => void warnAboutForeignMembers(consumer));
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({ partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 6, eachMessage });

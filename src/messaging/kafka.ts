@@ -1,10 +1,10 @@
 // The single seam to the Kafka client library (kafkajs today). Everything else imports from here.
-import { Kafka, logLevel, Partitioners, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { AssignerProtocol, Kafka, logLevel, Partitioners, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 
 export type { Kafka, Producer, Consumer, Admin, EachMessagePayload } from 'kafkajs';
-export { Partitioners };
+export { AssignerProtocol, Partitioners };
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',

@@ -11,7 +11,14 @@ export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 
 export const dlqTopic = (topic: string) => `${topic}.dlq`;
 
-export const CONSUMER_GROUPS = { bridge: 'order-processing-group', notifier: 'notification-group' } as const;
+const CONSUMER_GROUPS = { bridge: 'order-processing-group', notifier: 'notification-group' } as const;
+
+/**
+ * The consumer group of a role in an environment. Groups carry the environment's prefix like topics do: kafkajs's
+ * assigner hands a group's partitions to its members whether or not they subscribed to the topic, so two
+ * environments sharing one group would starve each other's topics.
+ */
+export const consumerGroup = (role: keyof typeof CONSUMER_GROUPS, prefix = '') => prefix + CONSUMER_GROUPS[role];
 
 /** Every topic the service uses, dead-letter topics included, under an optional environment prefix. */
 export function allTopics(prefix = ''): string[] {

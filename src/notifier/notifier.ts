@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import { PermanentError, startConsumer, type RunningConsumer } from '../messaging/consumer.ts';
 import { OrderOutcomeEvent } from '../messaging/events.ts';
 import type { Kafka } from '../messaging/kafka.ts';
-import { CONSUMER_GROUPS, TOPICS } from '../messaging/topics.ts';
+import { consumerGroup, TOPICS } from '../messaging/topics.ts';
 
 /** notifications.message is varchar(500). */
 export const MAX_MESSAGE_LENGTH = 500;
@@ -74,7 +74,7 @@ export type NotifierOptions = { orm: Orm; kafka: Kafka; log: Logger; topicPrefix
 export function startNotifier({ orm, kafka, log, topicPrefix = '', groupId }: NotifierOptions): Promise<RunningConsumer> {
   return startConsumer({
     kafka,
-    groupId: groupId ?? CONSUMER_GROUPS.notifier,
+    groupId: groupId ?? consumerGroup('notifier', topicPrefix),
     topics: OUTCOME_TOPICS.map((topic) => topicPrefix + topic),
     schema: OrderOutcomeEvent,
     handle: handleOutcome(orm, log),

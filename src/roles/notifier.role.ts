@@ -1,4 +1,4 @@
-// The notifier process: consumes order outcomes (group notification-group) into notifications and fake e-mails.
+// The notifier process: consumes order outcomes (group [prefix]notification-group) into notifications and fake e-mails.
 import { ensureTopics } from '../messaging/admin.ts';
 import { allTopics } from '../messaging/topics.ts';
 import { startNotifier } from '../notifier/notifier.ts';

@@ -4,6 +4,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startApp, type RunningApp } from '../helpers/app-process.ts';
+import { connectTemporal } from '../../src/temporal/connection.ts';
+import { testConfig } from '../helpers/config.ts';
 import { eventually } from '../helpers/eventually.ts';
 
 const run = promisify(execFile);
@@ -167,5 +169,24 @@ describe('when a declined order waits for payment (ORDER_EXPIRY=10m)', () => {
     const again = await c.call<{ currentStatus: string }>('POST', `/api/order/${placed.id}/pay`, c.token);
     expect(again.status).toBe(409);
     expect(again.body.currentStatus).toBe('Cancelled');
+  });
+
+  it('when the app stops while an order still waits for payment, then the run leaves no workflow running behind', async () => {
+    const c = await customer(app);
+    const placed = await c.placeOrder(1);
+    await c.statusOf(placed.id, 'Processing');
+
+    expect(await app.stop()).toBeGreaterThanOrEqual(1);
+    const client = await connectTemporal(testConfig());
+    try {
+      const query = `TaskQueue = '${app.env.TEMPORAL_TASK_QUEUE}' AND ExecutionStatus = 'Running'`;
+      await eventually(
+        async () => (await client.workflow.count(query)).count,
+        (count) => count === 0,
+        { what: 'no running workflow on the test task queue' },
+      );
+    } finally {
+      await client.connection.close();
+    }
   });
 });

@@ -5,9 +5,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { eventually } from './eventually.ts';
-import { testRunId, testTopicPrefix } from './config.ts';
+import { testConfig, testRunId, testTopicPrefix } from './config.ts';
+import { connectTemporal } from '../../src/temporal/connection.ts';
+import { terminateRunningWorkflows } from './temporal.ts';
 
-export type RunningApp = { url: string; port: number; env: Record<string, string>; output: () => string; stop: () => Promise<void> };
+export type RunningApp = {
+  url: string;
+  port: number;
+  env: Record<string, string>;
+  output: () => string;
+  /** Stops the app, then terminates the workflows still running on its task queue; resolves with their number. */
+  stop: () => Promise<number>;
+};
 
 const mainPath = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
@@ -58,14 +67,18 @@ export async function startApp(env: Record<string, string> = {}, role = 'all'): 
     child.kill('SIGKILL');
     throw new Error(`${String(err)}\n--- app output ---\n${output}`);
   }
+  let stopped: Promise<number> | undefined;
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+    const client = await connectTemporal(testConfig());
+    return terminateRunningWorkflows(client, fullEnv.TEMPORAL_TASK_QUEUE!).finally(() => client.connection.close());
+  };
   return {
     url,
     port,
     env: fullEnv,
     output: () => output,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => (stopped ??= stop()),
   };
 }

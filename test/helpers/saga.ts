@@ -10,7 +10,7 @@ import type { Config } from '../../src/config.ts';
 import type { Orm } from '../../src/db/orm.ts';
 import { connectTemporal } from '../../src/temporal/connection.ts';
 import { OrderWorkflows } from '../../src/temporal/order-workflows.ts';
-import { workflowBundle } from './temporal.ts';
+import { terminateRunningWorkflows, workflowBundle } from './temporal.ts';
 
 /** Approves the orders it was told to approve (or all, with approveAll), declines the rest, at once. */
 export class ScriptedPaymentProvider implements PaymentProvider {
@@ -58,6 +58,7 @@ export async function startTestSaga(orm: Orm, config: Config, { expiryMs = 10 * 
     provider,
     withExpiry,
     stop: async () => {
+      await terminateRunningWorkflows(client, taskQueue);
       worker.shutdown();
       await running;
       await connection.close();

@@ -1,5 +1,6 @@
 // Temporal test helpers. The time-skipping test server is the binary provisioned by scripts/stack.sh (never the
 // SDK's download, which cannot work offline); its path arrives in TEMPORAL_TEST_SERVER_PATH.
+import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { workflowsPath } from '../../src/temporal/worker.ts';
@@ -38,4 +39,21 @@ export function workflowBundle(): Promise<WorkflowBundle> {
     },
   });
   return bundle;
+}
+
+/**
+ * Terminates the workflows still running on a test's task queue, so a test run leaves nothing behind on a shared
+ * dev server (orders waiting on a 10-minute expiry timer would otherwise outlive the run). Returns how many.
+ */
+export async function terminateRunningWorkflows(client: Client, taskQueue: string): Promise<number> {
+  let terminated = 0;
+  const query = `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`;
+  for await (const execution of client.workflow.list({ query })) {
+    await client.workflow
+      .getHandle(execution.workflowId, execution.runId)
+      .terminate('test run finished')
+      .then(() => (terminated += 1))
+      .catch(() => undefined); // closed meanwhile
+  }
+  return terminated;
 }
