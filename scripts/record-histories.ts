@@ -13,7 +13,7 @@ import { loadConfig } from '../src/config.ts';
 import { Product, User } from '../src/db/entities.ts';
 import { initOrm, migrate } from '../src/db/orm.ts';
 import { connectTemporal } from '../src/temporal/connection.ts';
-import { OrderWorkflows } from '../src/temporal/order-workflows.ts';
+import { OrderWorkflowClient } from '../src/temporal/order-workflow.client.ts';
 import { cancelOrderUpdate, confirmPaymentUpdate } from '../workflows/order.definitions.ts';
 import type { orderWorkflow } from '../workflows/order.workflow.ts';
 
@@ -34,7 +34,7 @@ const worker = await Worker.create({
   workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
   activities: createActivities({ orm, paymentProvider: provider }),
 });
-const workflows = (expiryMs: number) => new OrderWorkflows(client, { taskQueue, expiryMs, idPrefix: `order-rec-${run}-` });
+const workflows = (expiryMs: number) => new OrderWorkflowClient(client, { taskQueue, expiryMs, idPrefix: `order-rec-${run}-` });
 
 const em = orm.em.fork();
 const user = await em.findOneOrFail(User, { email: 'admin@example.com' });
@@ -48,7 +48,7 @@ const newOrder = async () => {
 async function scenario(
   name: string,
   expiryMs: number,
-  drive: (ref: Awaited<ReturnType<typeof newOrder>>, wf: OrderWorkflows) => Promise<void>,
+  drive: (ref: Awaited<ReturnType<typeof newOrder>>, wf: OrderWorkflowClient) => Promise<void>,
 ) {
   const ref = await newOrder();
   const wf = workflows(expiryMs);
@@ -68,7 +68,7 @@ async function scenario(
   console.log(`${name}: order ${ref.orderId} ended ${state.status}`);
 }
 
-const awaitingPayment = async (wf: OrderWorkflows, orderId: number) => {
+const awaitingPayment = async (wf: OrderWorkflowClient, orderId: number) => {
   for (;;) {
     if ((await wf.state(orderId)).phase === 'awaiting-payment') return;
     await new Promise((r) => setTimeout(r, 100));

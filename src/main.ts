@@ -7,18 +7,18 @@ import { createLogger } from './logger.ts';
 import { Resources } from './roles/resources.ts';
 import { seedIfEmpty } from './db/seed.ts';
 import type { RoleStarter, RunningRole } from './roles/role.ts';
-import { startApi } from './roles/api.role.ts';
-import { startWorker } from './roles/worker.role.ts';
+import { startApiRole } from './roles/api.role.ts';
+import { startWorkerRole } from './roles/worker.role.ts';
 import { startNotifierRole } from './roles/notifier.role.ts';
 import { startBridgeRole } from './roles/bridge.role.ts';
 import { startRelayRole } from './roles/relay.role.ts';
 
 const roles: Record<string, RoleStarter> = {
-  worker: startWorker,
+  worker: startWorkerRole,
   notifier: startNotifierRole,
   bridge: startBridgeRole,
   relay: startRelayRole,
-  api: startApi,
+  api: startApiRole,
 };
 /** Start order for `all`: consumers of work before its producers, so nothing waits on a missing role. */
 const allRoles = ['worker', 'notifier', 'bridge', 'relay', 'api'];

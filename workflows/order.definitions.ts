@@ -16,27 +16,27 @@ export type OrderWorkflowInput = {
 };
 
 /** Where the saga stands. `Gone` means the order vanished or was already past Pending: the run ended quietly. */
-export type SagaStatus = 'Pending' | 'Processing' | 'Completed' | 'Cancelled' | 'Expired' | 'Gone';
-export type SagaPhase = 'starting' | 'charging' | 'awaiting-payment' | 'finishing' | 'done';
+export type WorkflowOrderStatus = 'Pending' | 'Processing' | 'Completed' | 'Cancelled' | 'Expired' | 'Gone';
+export type OrderPhase = 'starting' | 'charging' | 'awaiting-payment' | 'finishing' | 'done';
 
-export type OrderSagaState = {
+export type OrderWorkflowState = {
   orderId: number;
-  status: SagaStatus;
-  phase: SagaPhase;
+  status: WorkflowOrderStatus;
+  phase: OrderPhase;
   paymentApproved: boolean | null;
   /** ISO time at which an unpaid order expires, while it waits for payment. */
   expiresAt: string | null;
 };
 
-export const FINAL_SAGA_STATUSES: readonly SagaStatus[] = ['Completed', 'Cancelled', 'Expired', 'Gone'];
+export const FINAL_SAGA_STATUSES: readonly WorkflowOrderStatus[] = ['Completed', 'Cancelled', 'Expired', 'Gone'];
 
-export const getStateQuery = defineQuery<OrderSagaState>('getState');
+export const getStateQuery = defineQuery<OrderWorkflowState>('getState');
 /** Simulated provider callback: the payment went through. Resolves with the order's final status. */
-export const confirmPaymentUpdate = defineUpdate<SagaStatus>('confirmPayment');
+export const confirmPaymentUpdate = defineUpdate<WorkflowOrderStatus>('confirmPayment');
 /** The customer cancels. Resolves with the order's final status (Cancelled unless it completed first). */
-export const cancelOrderUpdate = defineUpdate<SagaStatus>('cancelOrder');
+export const cancelOrderUpdate = defineUpdate<WorkflowOrderStatus>('cancelOrder');
 /** Resolves once the order has left Pending, with its status then. */
-export const awaitProcessingUpdate = defineUpdate<SagaStatus>('awaitProcessing');
+export const awaitProcessingUpdate = defineUpdate<WorkflowOrderStatus>('awaitProcessing');
 
 export const searchAttributes = {
   orderId: defineSearchAttributeKey('OrderId', SearchAttributeType.KEYWORD),

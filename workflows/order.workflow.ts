@@ -16,9 +16,9 @@ import {
   FINAL_SAGA_STATUSES,
   getStateQuery,
   searchAttributes,
-  type OrderSagaState,
+  type OrderWorkflowState,
   type OrderWorkflowInput,
-  type SagaStatus,
+  type WorkflowOrderStatus,
 } from './order.definitions.ts';
 
 const db = proxyActivities<ReturnType<typeof createOrderActivities>>({
@@ -33,12 +33,18 @@ const payments = proxyActivities<ReturnType<typeof createPaymentActivities>>({
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
 });
 
-export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSagaState> {
-  const state: OrderSagaState = { orderId: input.orderId, status: 'Pending', phase: 'starting', paymentApproved: null, expiresAt: null };
+export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWorkflowState> {
+  const state: OrderWorkflowState = {
+    orderId: input.orderId,
+    status: 'Pending',
+    phase: 'starting',
+    paymentApproved: null,
+    expiresAt: null,
+  };
   let paymentConfirmed = false;
   let cancelRequested = false;
   const isFinal = () => FINAL_SAGA_STATUSES.includes(state.status);
-  const setStatus = (status: SagaStatus) => {
+  const setStatus = (status: WorkflowOrderStatus) => {
     state.status = status;
     upsertSearchAttributes([{ key: searchAttributes.orderStatus, value: status }]);
   };

@@ -15,13 +15,13 @@ import { docsRoutes } from './docs.ts';
 import { errorHandler } from './errors.ts';
 import { orderRoutes } from './orders/order.routes.ts';
 import { notificationRoutes } from './notifications/notification.routes.ts';
-import type { OrderSaga } from './orders/order-saga.ts';
+import type { OrderWorkflowUpdates } from './orders/order-saga.ts';
 import { productRoutes } from './products/product.routes.ts';
 import { userRoutes } from './users/user.routes.ts';
 
-export type AppDeps = { orm: Orm; config: Config; log: Logger; probes: Record<string, Probe>; saga: OrderSaga };
+export type AppDeps = { orm: Orm; config: Config; log: Logger; probes: Record<string, Probe>; workflows: OrderWorkflowUpdates };
 
-export function createApp({ orm, config, log, probes, saga }: AppDeps): OpenAPIHono<AppEnv> {
+export function createApp({ orm, config, log, probes, workflows }: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (result.success) return;
@@ -58,7 +58,7 @@ export function createApp({ orm, config, log, probes, saga }: AppDeps): OpenAPIH
   authRoutes(app, config);
   userRoutes(app);
   productRoutes(app);
-  orderRoutes(app, saga, log);
+  orderRoutes(app, workflows, log);
   notificationRoutes(app);
 
   app.get('/health', (c) => c.json({ status: 'ok' }));

@@ -6,11 +6,11 @@ import type { Kafka } from '../messaging/kafka.ts';
 import { PermanentError, startConsumer, type RunningConsumer } from '../messaging/consumer.ts';
 import { OrderCreated } from '../messaging/events.ts';
 import { consumerGroup, TOPICS } from '../messaging/topics.ts';
-import type { OrderWorkflows } from '../temporal/order-workflows.ts';
+import type { OrderWorkflowClient } from '../temporal/order-workflow.client.ts';
 
 export type BridgeDeps = {
   kafka: Kafka;
-  workflows: OrderWorkflows;
+  workflows: OrderWorkflowClient;
   log: Logger;
   topicPrefix?: string;
   groupId?: string;

@@ -4,7 +4,7 @@ import { createApp } from '../api/app.ts';
 import { kafkaProbe, postgresProbe, temporalProbe } from '../readiness.ts';
 import type { RoleStarter } from './role.ts';
 
-export const startApi: RoleStarter = async (resources) => {
+export const startApiRole: RoleStarter = async (resources) => {
   const { config } = resources;
   const log = resources.log.child({ role: 'api' });
   const [orm, temporal] = await Promise.all([resources.orm(), resources.temporalClient()]);
@@ -12,7 +12,7 @@ export const startApi: RoleStarter = async (resources) => {
     orm,
     config,
     log,
-    saga: await resources.orderWorkflows(),
+    workflows: await resources.orderWorkflows(),
     probes: { postgres: postgresProbe(orm), kafka: kafkaProbe(resources.kafka()), temporal: temporalProbe(temporal) },
   });
   const server: ServerType = await new Promise((resolve, reject) => {

@@ -9,7 +9,7 @@ import { seedIfEmpty } from '../db/seed.ts';
 import { createKafka, type Kafka } from '../messaging/kafka.ts';
 import { connectTemporal } from '../temporal/connection.ts';
 import { installTemporalRuntime } from '../temporal/runtime.ts';
-import { OrderWorkflows } from '../temporal/order-workflows.ts';
+import { OrderWorkflowClient } from '../temporal/order-workflow.client.ts';
 
 export class Resources {
   private closers: Array<() => Promise<void>> = [];
@@ -61,8 +61,8 @@ export class Resources {
     );
   }
 
-  async orderWorkflows(): Promise<OrderWorkflows> {
-    return new OrderWorkflows(await this.temporalClient(), {
+  async orderWorkflows(): Promise<OrderWorkflowClient> {
+    return new OrderWorkflowClient(await this.temporalClient(), {
       taskQueue: this.config.TEMPORAL_TASK_QUEUE,
       expiryMs: this.config.ORDER_EXPIRY,
       idPrefix: this.config.TEMPORAL_WORKFLOW_ID_PREFIX,

@@ -3,7 +3,7 @@ import { createActivities, SimulatedPaymentProvider } from '../../activities/ind
 import { createWorker } from '../temporal/worker.ts';
 import type { RoleStarter } from './role.ts';
 
-export const startWorker: RoleStarter = async (resources) => {
+export const startWorkerRole: RoleStarter = async (resources) => {
   const { config } = resources;
   const log = resources.log.child({ role: 'worker' });
   const [connection, orm] = await Promise.all([resources.temporalWorkerConnection(), resources.orm()]);

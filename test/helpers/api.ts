@@ -6,7 +6,7 @@ import { createApp } from '../../src/api/app.ts';
 import { initOrm, type Orm } from '../../src/db/orm.ts';
 import { testConfig, testLogger } from './config.ts';
 import type { Config } from '../../src/config.ts';
-import type { OrderSaga } from '../../src/api/orders/order-saga.ts';
+import type { OrderWorkflowUpdates } from '../../src/api/orders/order-saga.ts';
 import { startTestSaga, type TestSaga } from './saga.ts';
 
 export type ApiResponse<T = any> = { status: number; body: T; text: string; headers: Headers };
@@ -29,7 +29,7 @@ export type TestApi = {
 let counter = 0;
 
 /** Stands in for the saga where a test never changes an order's status. */
-const noSaga: OrderSaga = {
+const noSaga: OrderWorkflowUpdates = {
   awaitProcessing: () => Promise.reject(new Error('this test API runs without a saga: use startTestApi({ saga: true })')),
   confirmPayment: () => Promise.reject(new Error('this test API runs without a saga')),
   cancel: () => Promise.reject(new Error('this test API runs without a saga')),
@@ -39,7 +39,7 @@ export async function startTestApi(overrides: Record<string, string> = {}, optio
   const config = testConfig(overrides);
   const orm = await initOrm(config);
   const saga = options.saga ? await startTestSaga(orm, config) : undefined;
-  const app = createApp({ orm, config, log: testLogger(config), probes: {}, saga: saga?.workflows ?? noSaga });
+  const app = createApp({ orm, config, log: testLogger(config), probes: {}, workflows: saga?.workflows ?? noSaga });
 
   const request: TestApi['request'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };

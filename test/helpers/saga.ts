@@ -9,7 +9,7 @@ import type { PaymentProvider, PaymentRequest } from '../../activities/payment.a
 import type { Config } from '../../src/config.ts';
 import type { Orm } from '../../src/db/orm.ts';
 import { connectTemporal } from '../../src/temporal/connection.ts';
-import { OrderWorkflows } from '../../src/temporal/order-workflows.ts';
+import { OrderWorkflowClient } from '../../src/temporal/order-workflow.client.ts';
 import { terminateRunningWorkflows, workflowBundle } from './temporal.ts';
 
 /** Approves the orders it was told to approve (or all, with approveAll), declines the rest, at once. */
@@ -26,11 +26,11 @@ export class ScriptedPaymentProvider implements PaymentProvider {
 }
 
 export type TestSaga = {
-  workflows: OrderWorkflows;
+  workflows: OrderWorkflowClient;
   client: Client;
   provider: ScriptedPaymentProvider;
   /** Workflows with another expiry (e.g. a short one to see orders expire), on the same worker. */
-  withExpiry(expiryMs: number): OrderWorkflows;
+  withExpiry(expiryMs: number): OrderWorkflowClient;
   stop(): Promise<void>;
 };
 
@@ -51,7 +51,7 @@ export async function startTestSaga(orm: Orm, config: Config, { expiryMs = 10 * 
     activities: createActivities({ orm, paymentProvider: provider }),
   });
   const running = worker.run();
-  const withExpiry = (ms: number) => new OrderWorkflows(client, { taskQueue, expiryMs: ms, idPrefix });
+  const withExpiry = (ms: number) => new OrderWorkflowClient(client, { taskQueue, expiryMs: ms, idPrefix });
   return {
     workflows: withExpiry(expiryMs),
     client,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { createActivities } from '../../activities/index.ts';
-import { OrderWorkflows } from '../../src/temporal/order-workflows.ts';
+import { OrderWorkflowClient } from '../../src/temporal/order-workflow.client.ts';
 import {
   cancelOrderUpdate,
   confirmPaymentUpdate,
@@ -46,12 +46,12 @@ function stubActivities({ approved = true, processing = 'Processing' }: { approv
 describe('OrderWorkflow (time-skipping test server, stubbed activities)', () => {
   let env: TestWorkflowEnvironment;
   let taskQueue: string;
-  let workflows: OrderWorkflows;
+  let workflows: OrderWorkflowClient;
 
   beforeAll(async () => {
     env = await createTimeSkippingEnv();
     taskQueue = `order-workflow-test-${process.pid}`;
-    workflows = new OrderWorkflows(env.client, { taskQueue, expiryMs: TEN_MINUTES });
+    workflows = new OrderWorkflowClient(env.client, { taskQueue, expiryMs: TEN_MINUTES });
   });
 
   afterAll(async () => {

@@ -4,12 +4,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OrderStatus } from '../../domain/order-status.ts';
 import type { Logger } from '../../logger.ts';
-import type { OrderWorkflows } from '../../temporal/order-workflows.ts';
+import type { OrderWorkflowClient } from '../../temporal/order-workflow.client.ts';
 import type { IOrder } from '../../db/entities.ts';
 import { AppError } from '../errors.ts';
 import { loadOrder, ownOrder } from './order.service.ts';
 
-export type OrderSaga = Pick<OrderWorkflows, 'awaitProcessing' | 'confirmPayment' | 'cancel'>;
+export type OrderWorkflowUpdates = Pick<OrderWorkflowClient, 'awaitProcessing' | 'confirmPayment' | 'cancel'>;
 export type SagaAction = 'process' | 'pay' | 'cancel';
 
 const rules: Record<SagaAction, { from: OrderStatus[]; done: (s: OrderStatus) => boolean; verb: string }> = {
@@ -37,7 +37,7 @@ function isUnavailable(err: unknown): boolean {
 
 export async function runSagaAction(
   em: EntityManager,
-  saga: OrderSaga,
+  saga: OrderWorkflowUpdates,
   log: Logger,
   userId: number,
   id: number,

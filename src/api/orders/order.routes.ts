@@ -8,7 +8,7 @@ import { AppError } from '../errors.ts';
 import { bearer, errors, jsonBody, ok, route } from '../openapi.ts';
 import { Conflict, CreateOrderRequest, IdParam, Message, OrderDto, UpdateOrderStatusRequest } from '../schemas.ts';
 import { deleteOrder, listOrders, ownOrder, placeOrder } from './order.service.ts';
-import { actionFor, runSagaAction, type OrderSaga } from './order-saga.ts';
+import { actionFor, runSagaAction, type OrderWorkflowUpdates } from './order-saga.ts';
 import type { Logger } from '../../logger.ts';
 
 const tags = ['Orders'];
@@ -83,7 +83,7 @@ const remove = route({
   responses: { 200: ok(Message, 'Deleted'), 409: ok(Conflict, 'Not Pending (currentStatus)'), ...errors(400, 401, 403, 404) },
 });
 
-export function orderRoutes(app: OpenAPIHono<AppEnv>, saga: OrderSaga, log: Logger): void {
+export function orderRoutes(app: OpenAPIHono<AppEnv>, saga: OrderWorkflowUpdates, log: Logger): void {
   app.openapi(list, async (c) => c.json((await listOrders(c.var.em, c.var.userId)).map(toOrderDto), 200));
 
   app.openapi(getOne, async (c) => c.json(toOrderDto(await ownOrder(c.var.em, c.var.userId, c.req.valid('param').id)), 200));

@@ -10,9 +10,9 @@ import {
   getStateQuery,
   orderWorkflowId,
   searchAttributes,
-  type OrderSagaState,
+  type OrderWorkflowState,
   type OrderWorkflowInput,
-  type SagaStatus,
+  type WorkflowOrderStatus,
 } from '../../workflows/order.definitions.ts';
 import { orderWorkflow } from '../../workflows/order.workflow.ts';
 
@@ -20,7 +20,7 @@ import { orderWorkflow } from '../../workflows/order.workflow.ts';
 export type OrderRef = { orderId: number; userId: number; total: string; createdAt: string };
 export type OrderWorkflowSettings = { taskQueue: string; expiryMs: number; idPrefix?: string };
 
-export class OrderWorkflows {
+export class OrderWorkflowClient {
   private readonly client: Client;
   private readonly settings: OrderWorkflowSettings;
 
@@ -68,28 +68,28 @@ export class OrderWorkflows {
     }
   }
 
-  private update(order: OrderRef, update: typeof confirmPaymentUpdate): Promise<SagaStatus> {
+  private update(order: OrderRef, update: typeof confirmPaymentUpdate): Promise<WorkflowOrderStatus> {
     return this.client.workflow.executeUpdateWithStart(update, {
       startWorkflowOperation: new WithStartWorkflowOperation(orderWorkflow, this.startOptions(order)),
     });
   }
 
   /** Resolves with the order's final status once the confirmation took effect. */
-  confirmPayment(order: OrderRef): Promise<SagaStatus> {
+  confirmPayment(order: OrderRef): Promise<WorkflowOrderStatus> {
     return this.update(order, confirmPaymentUpdate);
   }
 
   /** Resolves with the order's final status (Cancelled, or Completed if payment won the race). */
-  cancel(order: OrderRef): Promise<SagaStatus> {
+  cancel(order: OrderRef): Promise<WorkflowOrderStatus> {
     return this.update(order, cancelOrderUpdate);
   }
 
   /** Resolves once the order has left Pending. */
-  awaitProcessing(order: OrderRef): Promise<SagaStatus> {
+  awaitProcessing(order: OrderRef): Promise<WorkflowOrderStatus> {
     return this.update(order, awaitProcessingUpdate);
   }
 
-  state(orderId: number): Promise<OrderSagaState> {
+  state(orderId: number): Promise<OrderWorkflowState> {
     return this.client.workflow.getHandle(this.workflowId(orderId)).query(getStateQuery);
   }
 }
