@@ -1,5 +1,6 @@
 // Lint rules: typescript-eslint's recommended type-aware set, no floating promises anywhere, and workflow code
-// kept deterministic (no Node built-ins or app modules with side effects inside workflows/).
+// kept deterministic (no Node built-ins or app modules with side effects inside workflows/, nor in the test-only
+// workflows and the tests' bundle entry, which run in the same sandbox).
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -17,7 +18,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts'],
+    files: ['workflows/**/*.ts', 'test/**/*.workflow.ts', 'test/helpers/test-workflows.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -3,18 +3,19 @@
 // after an intentional, versioned change to the workflow. Usage: npm run histories:record (needs npm run stack:up).
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createActivities } from '../activities/index.ts';
 import type { PaymentProvider } from '../activities/payment.activities.ts';
-import { placeOrder } from '../src/api/orders/order.service.ts';
+import { placeOrder } from '../src/orders/order.service.ts';
 import { loadConfig } from '../src/config.ts';
 import { Product, User } from '../src/db/entities.ts';
 import { initOrm, migrate } from '../src/db/orm.ts';
 import { connectTemporal } from '../src/temporal/connection.ts';
 import { OrderWorkflowClient } from '../src/temporal/order-workflow.client.ts';
-import { cancelOrderUpdate, confirmPaymentUpdate } from '../workflows/order.definitions.ts';
+import { createWorker } from '../src/temporal/worker.ts';
+import { cancelOrderUpdate, confirmPaymentUpdate, getStateQuery } from '../workflows/order.definitions.ts';
 import type { orderWorkflow } from '../workflows/order.workflow.ts';
 
 const outDir = fileURLToPath(new URL('../test/workflows/histories/', import.meta.url));
@@ -28,10 +29,10 @@ await migrate(orm);
 const client = await connectTemporal(config);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 const taskQueue = `record-histories-${run}`;
-const worker = await Worker.create({
+const worker = await createWorker({
   connection,
+  namespace: config.TEMPORAL_NAMESPACE,
   taskQueue,
-  workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
   activities: createActivities({ orm, paymentProvider: provider }),
 });
 const workflows = (expiryMs: number) => new OrderWorkflowClient(client, { taskQueue, expiryMs, idPrefix: `order-rec-${run}-` });
@@ -70,7 +71,7 @@ async function scenario(
 
 const awaitingPayment = async (wf: OrderWorkflowClient, orderId: number) => {
   for (;;) {
-    if ((await wf.state(orderId)).phase === 'awaiting-payment') return;
+    if ((await client.workflow.getHandle(wf.workflowId(orderId)).query(getStateQuery)).phase === 'awaiting-payment') return;
     await new Promise((r) => setTimeout(r, 100));
   }
 };

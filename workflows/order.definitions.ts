@@ -2,9 +2,10 @@
 // definitions, search attributes and payload types. Deterministic-safe (only @temporalio/common and workflow).
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { OrderStatus } from '../src/orders/order-lifecycle.ts';
 
-/** Readable, business-keyed workflow id (`order-42`): one workflow per order, ever. */
-export const orderWorkflowId = (orderId: number, prefix = 'order-') => `${prefix}${orderId}`;
+/** Readable, business-keyed workflow id (`order-42` with the default TEMPORAL_WORKFLOW_ID_PREFIX): one per order, ever. */
+export const orderWorkflowId = (prefix: string, orderId: number) => `${prefix}${orderId}`;
 
 export type OrderWorkflowInput = {
   orderId: number;
@@ -15,8 +16,9 @@ export type OrderWorkflowInput = {
   expiryMs: number;
 };
 
-/** Where the saga stands. `Gone` means the order vanished or was already past Pending: the run ended quietly. */
-export type WorkflowOrderStatus = 'Pending' | 'Processing' | 'Completed' | 'Cancelled' | 'Expired' | 'Gone';
+/** The order's status as the workflow knows it. `Gone`: the order vanished or was already past Pending, so the run
+ * ended quietly. */
+export type WorkflowOrderStatus = OrderStatus | 'Gone';
 export type OrderPhase = 'starting' | 'charging' | 'awaiting-payment' | 'finishing' | 'done';
 
 export type OrderWorkflowState = {
@@ -27,8 +29,6 @@ export type OrderWorkflowState = {
   /** ISO time at which an unpaid order expires, while it waits for payment. */
   expiresAt: string | null;
 };
-
-export const FINAL_SAGA_STATUSES: readonly WorkflowOrderStatus[] = ['Completed', 'Cancelled', 'Expired', 'Gone'];
 
 export const getStateQuery = defineQuery<OrderWorkflowState>('getState');
 /** Simulated provider callback: the payment went through. Resolves with the order's final status. */
@@ -45,6 +45,6 @@ export const searchAttributes = {
 };
 
 /** Result of a database status change made by an activity: the order's status afterwards, or Missing. */
-export type StatusChange = { status: 'Pending' | 'Processing' | 'Completed' | 'Cancelled' | 'Expired' | 'Missing'; changed: boolean };
+export type StatusChange = { status: OrderStatus | 'Missing'; changed: boolean };
 
 export type PaymentResult = { approved: boolean; reference: string };

@@ -9,11 +9,11 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createOrderActivities } from '../activities/order.activities.ts';
 import type { createPaymentActivities } from '../activities/payment.activities.ts';
+import { isFinalStatus } from '../src/orders/order-lifecycle.ts';
 import {
   awaitProcessingUpdate,
   cancelOrderUpdate,
   confirmPaymentUpdate,
-  FINAL_SAGA_STATUSES,
   getStateQuery,
   searchAttributes,
   type OrderWorkflowState,
@@ -43,7 +43,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
   };
   let paymentConfirmed = false;
   let cancelRequested = false;
-  const isFinal = () => FINAL_SAGA_STATUSES.includes(state.status);
+  const isFinal = () => state.status === 'Gone' || isFinalStatus(state.status);
   const setStatus = (status: WorkflowOrderStatus) => {
     state.status = status;
     upsertSearchAttributes([{ key: searchAttributes.orderStatus, value: status }]);

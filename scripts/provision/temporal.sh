@@ -104,6 +104,18 @@ _temporal_healthy() {
 # Condition for wait_for: ready, or the server died (so a crash fails fast instead of after 60 s).
 _temporal_ready_or_dead() { _temporal_healthy || ! pid_alive "$SAGA_RUN/temporal.pid"; }
 
+# `--search-attribute Name=Type` for each custom search attribute, read from their one definition (searchAttributes in
+# workflows/order.definitions.ts) by scripts/search-attributes.ts. Needs Node 24 and node_modules, which every caller
+# of temporal_start has provisioned first (stack.sh: provision, then services_up). Fills the array named by $1.
+_temporal_search_attribute_flags() {
+  local -n flags="$1"
+  local lines line
+  lines=$(node "$SAGA_ROOT/scripts/search-attributes.ts") && [[ -n "$lines" ]] ||
+    { warn "temporal: could not read the search attributes (node scripts/search-attributes.ts)"; return 1; }
+  flags=()
+  while IFS= read -r line; do flags+=(--search-attribute "$line"); done <<<"$lines"
+}
+
 temporal_start() {
   local ip pidfile out
   ip=$(_temporal_probe_ip); pidfile="$SAGA_RUN/temporal.pid"; out="$SAGA_LOGS/temporal.out"
@@ -122,6 +134,8 @@ temporal_start() {
   else
     rm -f "$pidfile"
     [[ -x "$(_temporal_cli)" ]] || temporal_provision || return 1
+    local -a search_attributes=()
+    _temporal_search_attribute_flags search_attributes || return 1
     mkdir -p "$(_temporal_home)"
     log "starting temporal dev server on ${TEMPORAL_IP:-127.0.0.1}:$TEMPORAL_PORT, UI :$TEMPORAL_UI_PORT (log: $out)"
     # The inner shell writes its own pid and then execs the server, so the pidfile holds the
@@ -136,9 +150,7 @@ temporal_start() {
       --namespace default \
       --log-level warn \
       --ui-disable-news-fetch \
-      --search-attribute OrderId=Keyword \
-      --search-attribute UserId=Keyword \
-      --search-attribute OrderStatus=Keyword \
+      "${search_attributes[@]}" \
       </dev/null >"$out" 2>&1 &
     local t=0
     while [[ ! -s "$pidfile" ]] && ((t < 50)); do sleep 0.1; t=$((t + 1)); done

@@ -1,35 +1,28 @@
 // Builds the Hono application from its dependencies; never listens (src/roles/api.role.ts does).
-// Pipeline: request id → access log → body limit → per-request EntityManager → bearer auth (protected routes)
-// → zod validation (400 with the failing fields) → route → one error handler.
-import { OpenAPIHono } from '@hono/zod-openapi';
+// Pipeline: request id → access log → body limit → per-request EntityManager → the route's own bearer auth (unless
+// it is declared public) → zod validation (400 with the failing fields) → route → one error handler.
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { Config } from '../config.ts';
 import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logger.ts';
 import { checkReadiness, type Probe } from '../readiness.ts';
-import { requireAuth } from './auth/auth.middleware.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import type { AppEnv } from './context.ts';
 import { docsRoutes } from './docs.ts';
 import { errorHandler } from './errors.ts';
+import { router } from './openapi.ts';
 import { orderRoutes } from './orders/order.routes.ts';
 import { notificationRoutes } from './notifications/notification.routes.ts';
-import type { OrderWorkflowUpdates } from './orders/order-saga.ts';
+import type { OrderWorkflowUpdates } from '../orders/order-status-requests.ts';
 import { productRoutes } from './products/product.routes.ts';
 import { userRoutes } from './users/user.routes.ts';
 
 export type AppDeps = { orm: Orm; config: Config; log: Logger; probes: Record<string, Probe>; workflows: OrderWorkflowUpdates };
 
 export function createApp({ orm, config, log, probes, workflows }: AppDeps): OpenAPIHono<AppEnv> {
-  const app = new OpenAPIHono<AppEnv>({
-    defaultHook: (result, c) => {
-      if (result.success) return;
-      const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-      const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
-      return c.json({ message: `Validation failed: ${summary}`, errors: issues }, 400);
-    },
-  });
+  const app = router();
 
   app.use(requestId());
   app.use(async (c, next) => {
@@ -46,20 +39,16 @@ export function createApp({ orm, config, log, probes, workflows }: AppDeps): Ope
   );
   app.use('/api/*', async (c, next) => {
     c.set('em', orm.em.fork());
+    c.set('tokenConfig', config);
     await next();
   });
 
-  const auth = requireAuth(config);
-  // Registration (PUT /api/user) and login are the only anonymous API routes. Note Hono's "/x/*" also matches "/x".
-  app.on('POST', '/api/user', auth);
-  app.on(['GET', 'POST', 'DELETE'], '/api/user/:id', auth);
-  for (const path of ['/api/product', '/api/product/*', '/api/order', '/api/order/*', '/api/notification']) app.use(path, auth);
-
-  authRoutes(app, config);
-  userRoutes(app);
-  productRoutes(app);
-  orderRoutes(app, workflows, log);
-  notificationRoutes(app);
+  // Each router's routes declare their own access (src/api/openapi.ts): authenticated unless marked public.
+  app.route('/', authRoutes(config));
+  app.route('/', userRoutes());
+  app.route('/', productRoutes());
+  app.route('/', orderRoutes(workflows, log));
+  app.route('/', notificationRoutes());
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.get('/ready', async (c) => {

@@ -1,7 +1,6 @@
 // Entity → JSON DTO mappings: explicit, so nothing (like a password hash) leaks by accident.
 import type { IOrder, IProduct, IUser } from '../db/entities.ts';
 import { toJsonNumber } from '../domain/money.ts';
-import type { OrderStatus } from '../domain/order-status.ts';
 
 export const toUserDto = (u: IUser) => ({
   id: u.id,
@@ -25,7 +24,7 @@ export const toOrderDto = (o: IOrder) => ({
   id: o.id,
   userId: o.user.id,
   total: toJsonNumber(o.total),
-  status: o.status as OrderStatus,
+  status: o.status,
   createdAt: o.createdAt.toISOString(),
   updatedAt: o.updatedAt.toISOString(),
   items: o.items

@@ -1,7 +1,7 @@
 // Request and response schemas: the same zod definitions validate requests and generate /openapi.json.
 import { z } from '@hono/zod-openapi';
 import { hasAtMostTwoDecimals } from '../domain/money.ts';
-import { ORDER_STATUSES } from '../domain/order-status.ts';
+import { ORDER_STATUSES } from '../orders/order-lifecycle.ts';
 
 const INT_MAX = 2_147_483_647;
 /** Largest price accepted: exact in a JSON number and far inside numeric(18,2). */

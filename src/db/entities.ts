@@ -2,6 +2,7 @@
 // Money columns are numeric(18,2) mapped to strings and handled by src/domain/money.ts, never as binary floats.
 // The tables themselves come from the hand-written migrations in ./migrations.
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import type { OrderStatus } from '../orders/order-lifecycle.ts';
 
 const now = () => new Date();
 
@@ -38,7 +39,7 @@ export const Order = defineEntity({
     id: p.integer().primary(),
     user: () => p.manyToOne(User),
     total: p.decimal().precision(18).scale(2),
-    status: p.string().length(20),
+    status: p.string().length(20).$type<OrderStatus>(),
     createdAt: p.datetime().onCreate(now),
     updatedAt: p.datetime().onCreate(now).onUpdate(now),
     items: () => p.oneToMany(OrderItem).mappedBy('order'),
@@ -67,7 +68,8 @@ export const Notification = defineEntity({
     user: () => p.manyToOne(User),
     order: () => p.manyToOne(Order),
     message: p.string().length(500),
-    status: p.string().length(30),
+    /** The outcome event that caused the notification (OrderCompleted, OrderExpired, OrderCancelled). */
+    eventType: p.string().length(30),
     createdAt: p.datetime().onCreate(now),
     updatedAt: p.datetime().onCreate(now).onUpdate(now),
   },
@@ -76,7 +78,6 @@ export const Notification = defineEntity({
 export type IUser = InferEntity<typeof User>;
 export type IProduct = InferEntity<typeof Product>;
 export type IOrder = InferEntity<typeof Order>;
-export type IOrderItem = InferEntity<typeof OrderItem>;
 export type INotification = InferEntity<typeof Notification>;
 
 export const entities = [User, Product, Order, OrderItem, Notification];

@@ -1,8 +1,9 @@
 // Demo data for an empty database: two users, five products, three orders of the test user and one notification.
 // Idempotent: it does nothing once any user exists, and runs in one transaction, so a crash leaves no half seed.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { hashPassword } from '../api/auth/password.ts';
+import { hashPassword } from '../users/password.ts';
 import type { Logger } from '../logger.ts';
+import type { OrderStatus } from '../orders/order-lifecycle.ts';
 import type { Orm } from './orm.ts';
 import { Notification, Order, OrderItem, Product, User, type IProduct } from './entities.ts';
 
@@ -18,7 +19,7 @@ const products = [
 ];
 
 /** The test user's order history: [status, total, product names, age in days]. */
-const orders: Array<[string, string, string[], number]> = [
+const orders: Array<[OrderStatus, string, string[], number]> = [
   ['Completed', '1029.98', ['Laptop', 'Mouse'], 5],
   ['Processing', '479.98', ['Monitor', 'Keyboard'], 2],
   ['Pending', '199.99', ['Headphones'], 0],
@@ -39,7 +40,7 @@ async function seedInto(em: EntityManager): Promise<void> {
     }
     if (status === 'Completed') {
       const message = `Order #{id} for user test@example.com was issued containing products: ${names.map((n) => `${n} (x1)`).join(', ')}. Total: $${total}`;
-      em.create(Notification, { user: testUser, order, message, status: 'OrderCompleted', createdAt: at, updatedAt: at });
+      em.create(Notification, { user: testUser, order, message, eventType: 'OrderCompleted', createdAt: at, updatedAt: at });
     }
   }
   await em.flush();

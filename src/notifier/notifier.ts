@@ -37,9 +37,9 @@ function fitColumn(text: string): string {
   return chars.length <= MAX_MESSAGE_LENGTH ? clean : `${chars.slice(0, MAX_MESSAGE_LENGTH - 1).join('')}…`;
 }
 
-const INSERT = `insert into notifications (user_id, order_id, message, status, created_at, updated_at)
+const INSERT = `insert into notifications (user_id, order_id, message, event_type, created_at, updated_at)
   values (?, ?, ?, ?, ?, ?)
-  on conflict (order_id, status) do nothing
+  on conflict (order_id, event_type) do nothing
   returning id`;
 
 /** The consumer's handler: one forked EntityManager per message. */

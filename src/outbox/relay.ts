@@ -4,7 +4,6 @@
 // any number of relay processes is safe and rows leave in global id order (hence per-order order); the others skip
 // the round. A crash or failed commit after the publish leaves the rows pending, so they are published again next
 // round: delivery is at-least-once and every consumer is idempotent.
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logger.ts';
 import { Partitioners, type Kafka, type Producer } from '../messaging/kafka.ts';
@@ -23,15 +22,7 @@ export type RelayDeps = {
 export type Relay = {
   /** Stops polling, lets the in-flight batch finish, disconnects the producer. */
   stop: () => Promise<void>;
-  /** Publishes one batch now (queued behind the loop's own); the number of rows published. */
-  drainOnce: () => Promise<number>;
 };
-
-/** Number of events not yet on Kafka: the relay's lag. */
-export async function pendingCount(em: EntityManager): Promise<number> {
-  const [row] = await em.execute<{ n: number }[]>('select count(*)::int as n from outbox where sent_at is null');
-  return row?.n ?? 0;
-}
 
 /** Key of the advisory lock: "outbox" in ASCII, unlikely to clash with other locks in this database. */
 const RELAY_LOCK = 0x6f7574626f78;
@@ -129,14 +120,6 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
     }
   };
 
-  // The loop and drainOnce share one queue, so this process never runs two batches at once.
-  let queue: Promise<unknown> = Promise.resolve();
-  const serially = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = queue.then(work);
-    queue = run.catch(() => undefined);
-    return run;
-  };
-
   let stopping = false;
   let wake = () => {};
   const pause = (ms: number) =>
@@ -153,7 +136,7 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
     let failures = 0;
     while (!stopping) {
       try {
-        const published = await serially(publishBatch);
+        const published = await publishBatch();
         // A round skipped for another relay's lock proves nothing. (During a Kafka outage rows stay pending, so a
         // completed round there means Kafka took them.)
         if (published !== undefined && failures > 0) {
@@ -181,8 +164,8 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
       stopping = true;
       wake();
       await running;
-      await serially(dropProducer);
+      // The loop has ended, so no batch is in flight any more.
+      await dropProducer();
     },
-    drainOnce: async () => (await serially(publishBatch)) ?? 0,
   };
 }

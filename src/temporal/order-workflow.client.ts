@@ -7,10 +7,8 @@ import {
   awaitProcessingUpdate,
   cancelOrderUpdate,
   confirmPaymentUpdate,
-  getStateQuery,
   orderWorkflowId,
   searchAttributes,
-  type OrderWorkflowState,
   type OrderWorkflowInput,
   type WorkflowOrderStatus,
 } from '../../workflows/order.definitions.ts';
@@ -18,7 +16,7 @@ import { orderWorkflow } from '../../workflows/order.workflow.ts';
 
 /** What a saga needs to start: the order's identity (createdAt tells two orders with the same id apart). */
 export type OrderRef = { orderId: number; userId: number; total: string; createdAt: string };
-export type OrderWorkflowSettings = { taskQueue: string; expiryMs: number; idPrefix?: string };
+export type OrderWorkflowSettings = { taskQueue: string; expiryMs: number; idPrefix: string };
 
 export class OrderWorkflowClient {
   private readonly client: Client;
@@ -30,7 +28,7 @@ export class OrderWorkflowClient {
   }
 
   workflowId(orderId: number): string {
-    return orderWorkflowId(orderId, this.settings.idPrefix);
+    return orderWorkflowId(this.settings.idPrefix, orderId);
   }
 
   private startOptions(order: OrderRef) {
@@ -87,9 +85,5 @@ export class OrderWorkflowClient {
   /** Resolves once the order has left Pending. */
   awaitProcessing(order: OrderRef): Promise<WorkflowOrderStatus> {
     return this.update(order, awaitProcessingUpdate);
-  }
-
-  state(orderId: number): Promise<OrderWorkflowState> {
-    return this.client.workflow.getHandle(this.workflowId(orderId)).query(getStateQuery);
   }
 }

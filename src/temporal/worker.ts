@@ -1,23 +1,37 @@
-// Temporal worker factory: the workflows/ bundle plus injected activities on one task queue.
+// Temporal worker factory, the only place a worker is created (the worker role, the tests, the history recorder):
+// a workflow bundle plus injected activities on one task queue.
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 
+/** The production bundle's entry point: the workflows the `orders` task queue serves. */
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
 export type WorkerDeps = {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: object;
+  /** Omitted by a worker that runs workflows only. */
+  activities?: object;
+  /** Another bundle entry point to compile (tests add test-only workflows); default: the production `workflowsPath`. */
+  workflowsPath?: string;
 } & Partial<Pick<WorkerOptions, 'workflowBundle' | 'maxConcurrentActivityTaskExecutions' | 'shutdownGraceTime'>>;
 
-export async function createWorker({ connection, namespace, taskQueue, activities, workflowBundle, ...rest }: WorkerDeps): Promise<Worker> {
+/** A worker on `taskQueue`: runs a prebuilt `workflowBundle` if given, else bundles `workflowsPath`. */
+export async function createWorker({
+  connection,
+  namespace,
+  taskQueue,
+  activities,
+  workflowBundle,
+  workflowsPath: entry = workflowsPath,
+  ...rest
+}: WorkerDeps): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
     activities,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: entry }),
     shutdownGraceTime: '10s',
     ...rest,
   });

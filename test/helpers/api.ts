@@ -6,7 +6,7 @@ import { createApp } from '../../src/api/app.ts';
 import { initOrm, type Orm } from '../../src/db/orm.ts';
 import { testConfig, testLogger } from './config.ts';
 import type { Config } from '../../src/config.ts';
-import type { OrderWorkflowUpdates } from '../../src/api/orders/order-saga.ts';
+import type { OrderWorkflowUpdates } from '../../src/orders/order-status-requests.ts';
 import { startTestSaga, type TestSaga } from './saga.ts';
 
 export type ApiResponse<T = any> = { status: number; body: T; text: string; headers: Headers };

@@ -2,7 +2,8 @@
 // beginning, and collects into an array the test polls with `eventually`.
 import type { Consumer, Kafka } from '../../src/messaging/kafka.ts';
 
-export type CollectedMessage = { key: string; value: string; headers: Record<string, string> };
+/** A message as read: key and value as UTF-8 text, `null` when the message has none (a dead letter keeps them). */
+export type CollectedMessage = { key: string | null; value: string | null; headers: Record<string, string> };
 
 export function topicReaders(kafka: Kafka, groupPrefix: string) {
   const readers: Consumer[] = [];
@@ -22,7 +23,7 @@ export function topicReaders(kafka: Kafka, groupPrefix: string) {
       await reader.run({
         eachMessage: async ({ message }) => {
           const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-          messages.push({ key: String(message.key), value: String(message.value), headers });
+          messages.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers });
         },
       });
       return messages;

@@ -2,7 +2,7 @@
 // workflow-id prefix per run, so runs and a developer's stack never share workflows), the real activities on the
 // test database, and a scripted payment provider (the one stubbed seam: it decides approvals per order).
 import { randomBytes } from 'node:crypto';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { createActivities } from '../../activities/index.ts';
 import type { PaymentProvider, PaymentRequest } from '../../activities/payment.activities.ts';
@@ -10,6 +10,7 @@ import type { Config } from '../../src/config.ts';
 import type { Orm } from '../../src/db/orm.ts';
 import { connectTemporal } from '../../src/temporal/connection.ts';
 import { OrderWorkflowClient } from '../../src/temporal/order-workflow.client.ts';
+import { createWorker } from '../../src/temporal/worker.ts';
 import { terminateRunningWorkflows, workflowBundle } from './temporal.ts';
 
 /** Approves the orders it was told to approve (or all, with approveAll), declines the rest, at once. */
@@ -43,7 +44,7 @@ export async function startTestSaga(orm: Orm, config: Config, { expiryMs = 10 * 
   const client = await connectTemporal(config);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const provider = new ScriptedPaymentProvider();
-  const worker = await Worker.create({
+  const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue,

@@ -1,15 +1,27 @@
 // Temporal test helpers. The time-skipping test server is the binary provisioned by scripts/stack.sh (never the
 // SDK's download, which cannot work offline); its path arrives in TEMPORAL_TEST_SERVER_PATH.
+import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
+// @temporalio/proto is CommonJS: its namespaces come through the default import.
+import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
-import { workflowsPath } from '../../src/temporal/worker.ts';
+import { searchAttributes } from '../../workflows/order.definitions.ts';
+
+const { IndexedValueType } = proto.temporal.api.enums.v1;
+
+/** The tests' bundle entry: the production workflows plus the test-only ones (smokeWorkflow). */
+export const testWorkflowsPath = fileURLToPath(new URL('./test-workflows.ts', import.meta.url));
 
 export function testServerPath(): string {
   const path = process.env.TEMPORAL_TEST_SERVER_PATH;
   if (!path) throw new Error('TEMPORAL_TEST_SERVER_PATH is not set: run the tests through `npm test`');
   return path;
 }
+
+/** The workflow's custom search attributes (their one definition) as the operator API registers them. */
+export const indexedSearchAttributes = (): Record<string, proto.temporal.api.enums.v1.IndexedValueType> =>
+  Object.fromEntries(Object.values(searchAttributes).map((key) => [key.name, IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`]]));
 
 /** The time-skipping test server, with the workflow's custom search attributes registered (it has no CLI flag). */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
@@ -18,17 +30,20 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   });
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
-    searchAttributes: { OrderId: 2, UserId: 2, OrderStatus: 2 }, // 2 = INDEXED_VALUE_TYPE_KEYWORD
+    searchAttributes: indexedSearchAttributes(),
   });
   return env;
 }
 
 let bundle: Promise<WorkflowBundle> | undefined;
 
-/** Bundles workflows/ once per test file (webpack is slow; the bundle is reused by every worker in the file). */
+/**
+ * Bundles the tests' workflows (test-workflows.ts: the production ones plus the test-only ones) once per test file
+ * (webpack is slow; the bundle is reused by every worker in the file).
+ */
 export function workflowBundle(): Promise<WorkflowBundle> {
   bundle ??= bundleWorkflowCode({
-    workflowsPath,
+    workflowsPath: testWorkflowsPath,
     logger: {
       log: () => undefined,
       info: () => undefined,

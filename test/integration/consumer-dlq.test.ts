@@ -5,10 +5,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { z } from 'zod';
 import { ensureTopics } from '../../src/messaging/admin.ts';
 import { startConsumer, type RunningConsumer } from '../../src/messaging/consumer.ts';
-import { createKafka, Partitioners, type Admin, type Consumer, type Producer } from '../../src/messaging/kafka.ts';
+import { createKafka, Partitioners, type Admin, type Producer } from '../../src/messaging/kafka.ts';
 import { dlqTopic } from '../../src/messaging/topics.ts';
 import { testConfig, testLogger } from '../helpers/config.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { topicReaders } from '../helpers/kafka.ts';
 
 const config = testConfig();
 const log = testLogger(config);
@@ -16,7 +17,6 @@ const kafka = createKafka(config, log);
 
 const Numbered = z.object({ n: z.number().int() });
 type Numbered = z.infer<typeof Numbered>;
-type DeadLetter = { key: string | null; value: string | null; headers: Record<string, string> };
 
 let admin: Admin;
 let producer: Producer;
@@ -25,6 +25,8 @@ const groups: string[] = [];
 /** Consumers started by the current test, stopped after it (a stopped consumer's stop is a no-op here). */
 let running: Array<{ stop: () => Promise<void> }> = [];
 let sequence = 0;
+/** Readers of the dead-letter topics (a group of their own each), closed once every test is done. */
+const readers = topicReaders(kafka, `consumer-loop-test-${process.pid}-${Date.now()}`);
 
 beforeAll(async () => {
   admin = kafka.admin();
@@ -38,8 +40,9 @@ afterEach(async () => {
   running = [];
 });
 afterAll(async () => {
+  await readers.close();
   await producer.disconnect();
-  await admin.deleteGroups(groups).catch(() => undefined);
+  await admin.deleteGroups([...groups, ...readers.groups]).catch(() => undefined);
   await admin.deleteTopics({ topics }).catch(() => undefined);
   await admin.disconnect();
 });
@@ -48,24 +51,6 @@ const once = (stop: () => Promise<void>) => {
   let stopped: Promise<void> | undefined;
   return () => (stopped ??= stop());
 };
-
-/** Collects every message of a topic from its beginning, with a group of its own. */
-async function collect(topic: string): Promise<DeadLetter[]> {
-  const messages: DeadLetter[] = [];
-  const groupId = `${topic}-reader`;
-  groups.push(groupId);
-  const reader: Consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-  await reader.connect();
-  await reader.subscribe({ topic, fromBeginning: true });
-  await reader.run({
-    eachMessage: async ({ message }) => {
-      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-      messages.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers });
-    },
-  });
-  running.push({ stop: once(() => reader.disconnect()) });
-  return messages;
-}
 
 /** A fresh topic (and its DLQ), a consumer group on it running `handle`, and a reader of the DLQ. */
 async function harness(handle: (event: Numbered) => Promise<void>) {
@@ -90,7 +75,7 @@ async function harness(handle: (event: Numbered) => Promise<void>) {
     return stop;
   };
   const stop = await start();
-  const deadLetters = await collect(dlqTopic(topic));
+  const deadLetters = await readers.collect(dlqTopic(topic));
   /** Produces raw values in order to partition 0; returns their offsets. */
   const produce = async (values: string[]): Promise<string[]> => {
     const [meta] = await producer.send({ topic, acks: -1, messages: values.map((value) => ({ key: 'k', value, partition: 0 })) });

@@ -15,7 +15,7 @@ import { handleOutcome, startNotifier } from '../../src/notifier/notifier.ts';
 import { startTestApi, type TestApi } from '../helpers/api.ts';
 import { testConfig, testLogger } from '../helpers/config.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { topicReaders } from '../helpers/kafka.ts';
+import { topicReaders, type CollectedMessage } from '../helpers/kafka.ts';
 import { MISSING_ID, createOrder, createProduct, sql, uniqueName, type OrderDto } from './api/support.ts';
 
 const config = testConfig();
@@ -106,9 +106,9 @@ async function publish(events: OrderOutcomeEvent[], partition?: number): Promise
   return placed;
 }
 
-type Row = { user_id: number; message: string; status: string };
+type Row = { user_id: number; message: string; event_type: string };
 const rowsOf = (orderId: number) =>
-  sql<Row>(api, 'select user_id, message, status from notifications where order_id = ? order by id', [orderId]);
+  sql<Row>(api, 'select user_id, message, event_type from notifications where order_id = ? order by id', [orderId]);
 const notified = (orderId: number, count = 1) =>
   eventually(
     () => rowsOf(orderId),
@@ -135,7 +135,7 @@ describe('notifier', () => {
 
     const rows = await notified(order.id);
     const text = `Order #${order.id} for user ${buyer.email} was issued containing products: ${laptop!.productName} (x1), ${mouse!.productName} (x1). Total: $1029.98`;
-    expect(rows).toEqual([{ user_id: buyer.id, message: text, status: 'OrderCompleted' }]);
+    expect(rows).toEqual([{ user_id: buyer.id, message: text, event_type: 'OrderCompleted' }]);
     expect(emailsAbout(order.id)).toEqual([expect.objectContaining({ to: buyer.email, orderId: order.id, msg: `e-mail: ${text}` })]);
   });
 
@@ -159,7 +159,7 @@ describe('notifier', () => {
     await publish([event(order)]);
 
     expect(await notified(order.id)).toEqual([
-      { user_id: buyer.id, message: `Order #${order.id} for user ${buyer.email} ${says}`, status: type },
+      { user_id: buyer.id, message: `Order #${order.id} for user ${buyer.email} ${says}`, event_type: type },
     ]);
   });
 
@@ -178,7 +178,7 @@ describe('notifier', () => {
 });
 
 describe('notifier: events that can never succeed', () => {
-  let deadLetters: Array<{ key: string; headers: Record<string, string> }>;
+  let deadLetters: CollectedMessage[];
   beforeAll(async () => {
     deadLetters = await collect(dlqTopic(topic.OrderCompleted));
   });
@@ -201,7 +201,7 @@ describe('notifier: events that can never succeed', () => {
 
     const [bad] = await publish([ghost, completed(order)], 0);
 
-    expect(await notified(order.id)).toEqual([expect.objectContaining({ status: 'OrderCompleted' })]);
+    expect(await notified(order.id)).toEqual([expect.objectContaining({ event_type: 'OrderCompleted' })]);
     const dead = await deadLetterOf(bad!);
     expect(dead!.key).toBe(String(MISSING_ID));
     expect(dead!.headers['dlq-reason']).toContain(`order ${MISSING_ID}`);

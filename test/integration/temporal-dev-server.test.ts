@@ -2,10 +2,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { connectTemporal } from '../../src/temporal/connection.ts';
-import { smokeWorkflow } from '../../workflows/index.ts';
+import { createWorker } from '../../src/temporal/worker.ts';
+import { smokeWorkflow } from '../workflows/smoke.workflow.ts';
 import { testConfig } from '../helpers/config.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { workflowBundle } from '../helpers/temporal.ts';
@@ -30,7 +31,7 @@ describe('Temporal dev server', () => {
   it('when a workflow completes, then `temporal workflow list` shows it', async () => {
     const taskQueue = `smoke-dev-${process.pid}`;
     const workflowId = `smoke-${process.pid}-${Date.now()}`;
-    const worker = await Worker.create({
+    const worker = await createWorker({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue,

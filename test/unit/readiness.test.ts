@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { createApp } from '../../src/api/app.ts';
 import type { Probe } from '../../src/readiness.ts';
 import type { Orm } from '../../src/db/orm.ts';
-import type { OrderWorkflowUpdates } from '../../src/api/orders/order-saga.ts';
+import type { OrderWorkflowUpdates } from '../../src/orders/order-status-requests.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 

@@ -1,10 +1,11 @@
 // OrderWorkflow on Temporal's time-skipping test server with stubbed activities: every path of the saga, where a
 // 10-minute expiry passes in (wall-clock) seconds.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Worker } from '@temporalio/worker';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { createActivities } from '../../activities/index.ts';
 import { OrderWorkflowClient } from '../../src/temporal/order-workflow.client.ts';
+import { createWorker } from '../../src/temporal/worker.ts';
 import {
   cancelOrderUpdate,
   confirmPaymentUpdate,
@@ -18,6 +19,7 @@ import { eventually } from '../helpers/eventually.ts';
 
 type Activities = ReturnType<typeof createActivities>;
 const TEN_MINUTES = 10 * 60 * 1000;
+const idPrefix = 'order-';
 let nextOrderId = 1000;
 
 /** Stub activities that record calls; the payment result and the markProcessing answer are per test. */
@@ -51,18 +53,24 @@ describe('OrderWorkflow (time-skipping test server, stubbed activities)', () => 
   beforeAll(async () => {
     env = await createTimeSkippingEnv();
     taskQueue = `order-workflow-test-${process.pid}`;
-    workflows = new OrderWorkflowClient(env.client, { taskQueue, expiryMs: TEN_MINUTES });
+    workflows = new OrderWorkflowClient(env.client, { taskQueue, expiryMs: TEN_MINUTES, idPrefix });
   });
 
   afterAll(async () => {
     await env?.teardown();
   });
 
-  const handleOf = (orderId: number) => env.client.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(orderId));
+  const handleOf = (orderId: number) => env.client.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(idPrefix, orderId));
   const newOrder = () => ({ orderId: ++nextOrderId, userId: 7, total: '1029.98', createdAt: new Date().toISOString() });
 
   async function withWorker<T>(activities: Activities, body: () => Promise<T>): Promise<T> {
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+    const worker = await createWorker({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities,
+    });
     return worker.runUntil(body());
   }
 
@@ -143,8 +151,10 @@ describe('OrderWorkflow (time-skipping test server, stubbed activities)', () => 
         { what: 'awaiting payment' },
       );
       expect(await handle.executeUpdate(confirmPaymentUpdate)).toBe('Completed');
-      // The run has closed (or is closing, where the validator refuses): either way the update does not apply.
-      await expect(handle.executeUpdate(cancelOrderUpdate)).rejects.toThrow();
+      // The payment update was answered in the workflow task that also closed the run, so no run is left to update.
+      const refused = handle.executeUpdate(cancelOrderUpdate);
+      await expect(refused).rejects.toBeInstanceOf(WorkflowNotFoundError);
+      await expect(refused).rejects.toMatchObject({ workflowId: handle.workflowId });
       expect((await handle.result()).status).toBe('Completed');
     });
   });

@@ -1,8 +1,8 @@
 // Real Temporal time-skipping test server: a 10-minute durable timer completes in (wall-clock) seconds.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { smokeWorkflow } from '../../workflows/index.ts';
+import { createWorker } from '../../src/temporal/worker.ts';
+import { smokeWorkflow } from './smoke.workflow.ts';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal.ts';
 
 describe('Temporal time-skipping test server', () => {
@@ -17,8 +17,9 @@ describe('Temporal time-skipping test server', () => {
   });
 
   it('when a workflow sleeps for 10 minutes, then it completes without waiting 10 real minutes', async () => {
-    const worker = await Worker.create({
+    const worker = await createWorker({
       connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
       taskQueue: 'smoke-time-skipping',
       workflowBundle: await workflowBundle(),
     });

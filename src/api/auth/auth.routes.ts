@@ -5,21 +5,23 @@ import { User } from '../../db/entities.ts';
 import type { AppEnv } from '../context.ts';
 import { toUserDto } from '../dto.ts';
 import { AppError } from '../errors.ts';
-import { errors, jsonBody, ok, route } from '../openapi.ts';
+import { errors, jsonBody, ok, route, router } from '../openapi.ts';
 import { LoginRequest, LoginResponse } from '../schemas.ts';
-import { dummyHash, verifyPassword } from './password.ts';
+import { dummyHash, verifyPassword } from '../../users/password.ts';
 import { issueToken, type TokenConfig } from './tokens.ts';
 
 const login = route({
   method: 'post',
   path: '/api/auth/login',
+  access: 'public',
   tags: ['Auth'],
   summary: 'Log in and receive a bearer token',
   request: { body: jsonBody(LoginRequest) },
   responses: { 200: ok(LoginResponse, 'Token and the logged-in user'), ...errors(400, 401) },
 });
 
-export function authRoutes(app: OpenAPIHono<AppEnv>, config: TokenConfig): void {
+export function authRoutes(config: TokenConfig): OpenAPIHono<AppEnv> {
+  const app = router();
   app.openapi(login, async (c) => {
     const { email, password } = c.req.valid('json');
     const user = await c.var.em.findOne(User, { email: email.trim().toLowerCase() }, { populate: ['passwordHash'] });
@@ -27,4 +29,5 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, config: TokenConfig): void 
     if (!user || !valid) throw new AppError(401, 'Invalid email or password');
     return c.json({ token: issueToken(config, user.id, user.email), user: toUserDto(user) }, 200);
   });
+  return app;
 }

@@ -3,7 +3,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
 import { Notification, type INotification } from '../../db/entities.ts';
 import type { AppEnv } from '../context.ts';
-import { bearer, errors, ok, route } from '../openapi.ts';
+import { errors, ok, route, router } from '../openapi.ts';
 
 const timestamp = z.string().openapi({ format: 'date-time', example: '2026-11-27T10:00:00.000Z' });
 
@@ -24,7 +24,7 @@ const toNotificationDto = (n: INotification): z.infer<typeof NotificationDto> =>
   id: n.id,
   orderId: n.order.id,
   message: n.message,
-  status: n.status,
+  status: n.eventType,
   createdAt: n.createdAt.toISOString(),
   updatedAt: n.updatedAt.toISOString(),
 });
@@ -34,14 +34,16 @@ const list = route({
   path: '/api/notification',
   tags: ['Notifications'],
   summary: 'Your notifications, newest first',
-  security: bearer,
+  access: 'authenticated',
   responses: { 200: ok(z.array(NotificationDto), 'Notifications of the caller'), ...errors(401) },
 });
 
-export function notificationRoutes(app: OpenAPIHono<AppEnv>): void {
+export function notificationRoutes(): OpenAPIHono<AppEnv> {
+  const app = router();
   app.openapi(list, async (c) => {
     // id breaks ties between rows written in the same instant (e.g. one transaction's now()).
     const rows = await c.var.em.find(Notification, { user: c.var.userId }, { orderBy: { createdAt: 'desc', id: 'desc' } });
     return c.json(rows.map(toNotificationDto), 200);
   });
+  return app;
 }

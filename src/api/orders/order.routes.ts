@@ -1,14 +1,15 @@
 // /api/order: a user's own orders. Placing one reserves stock; only Pending orders can be deleted.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
-import { parseOrderStatus } from '../../domain/order-status.ts';
+import { parseOrderStatus } from '../../orders/order-lifecycle.ts';
+import { deleteOrder, listOrders, ownOrder, placeOrder } from '../../orders/order.service.ts';
+import { isRequestable, requestStatus, type OrderWorkflowUpdates, type RequestableStatus } from '../../orders/order-status-requests.ts';
+import { StateConflictError } from '../../domain/errors.ts';
 import type { AppEnv } from '../context.ts';
 import { toOrderDto } from '../dto.ts';
 import { AppError } from '../errors.ts';
-import { bearer, errors, jsonBody, ok, route } from '../openapi.ts';
+import { errors, jsonBody, ok, route, router } from '../openapi.ts';
 import { Conflict, CreateOrderRequest, IdParam, Message, OrderDto, UpdateOrderStatusRequest } from '../schemas.ts';
-import { deleteOrder, listOrders, ownOrder, placeOrder } from './order.service.ts';
-import { actionFor, runSagaAction, type OrderWorkflowUpdates } from './order-saga.ts';
 import type { Logger } from '../../logger.ts';
 
 const tags = ['Orders'];
@@ -17,7 +18,7 @@ const list = route({
   path: '/api/order',
   tags,
   summary: 'Your orders, newest first',
-  security: bearer,
+  access: 'authenticated',
   responses: { 200: ok(z.array(OrderDto), 'Orders of the caller'), ...errors(401) },
 });
 const getOne = route({
@@ -25,7 +26,7 @@ const getOne = route({
   path: '/api/order/{id}',
   tags,
   summary: 'Get one of your orders',
-  security: bearer,
+  access: 'authenticated',
   request: { params: IdParam },
   responses: { 200: ok(OrderDto, 'The order'), ...errors(400, 401, 403, 404) },
 });
@@ -34,7 +35,7 @@ const create = route({
   path: '/api/order',
   tags,
   summary: 'Place an order (prices from the catalogue, stock reserved)',
-  security: bearer,
+  access: 'authenticated',
   request: { body: jsonBody(CreateOrderRequest) },
   responses: { 201: ok(OrderDto, 'The new Pending order'), ...errors(400, 401, 422) },
 });
@@ -43,47 +44,39 @@ const update = route({
   path: '/api/order/{id}',
   tags,
   summary: 'Request a status change: Processing (start now), Completed (payment confirmed) or Cancelled',
-  security: bearer,
+  access: 'authenticated',
   request: { params: IdParam, body: jsonBody(UpdateOrderStatusRequest) },
   responses: { 200: ok(OrderDto, 'The order'), 409: ok(Conflict, 'Transition not allowed (currentStatus)'), ...errors(400, 401, 403, 404) },
 });
-const pay = route({
-  method: 'post',
-  path: '/api/order/{id}/pay',
-  tags,
-  summary: 'Payment provider callback: the payment for this order went through',
-  security: bearer,
-  request: { params: IdParam },
-  responses: {
-    200: ok(OrderDto, 'The Completed order'),
-    409: ok(Conflict, 'Already final (currentStatus)'),
-    ...errors(400, 401, 403, 404),
-  },
-});
-const cancel = route({
-  method: 'post',
-  path: '/api/order/{id}/cancel',
-  tags,
-  summary: 'Cancel one of your orders; its reserved stock is released',
-  security: bearer,
-  request: { params: IdParam },
-  responses: {
-    200: ok(OrderDto, 'The Cancelled order'),
-    409: ok(Conflict, 'Already final (currentStatus)'),
-    ...errors(400, 401, 403, 404),
-  },
-});
+/** POST /api/order/{id}/<action>: a status request without a body. */
+const statusAction = (action: string, summary: string, target: RequestableStatus) =>
+  route({
+    method: 'post',
+    path: `/api/order/{id}/${action}`,
+    tags,
+    summary,
+    access: 'authenticated',
+    request: { params: IdParam },
+    responses: {
+      200: ok(OrderDto, `The ${target} order`),
+      409: ok(Conflict, 'Already final (currentStatus)'),
+      ...errors(400, 401, 403, 404),
+    },
+  });
+const pay = statusAction('pay', 'Payment provider callback: the payment for this order went through', 'Completed');
+const cancel = statusAction('cancel', 'Cancel one of your orders; its reserved stock is released', 'Cancelled');
 const remove = route({
   method: 'delete',
   path: '/api/order/{id}',
   tags,
   summary: 'Delete a Pending order and release its stock',
-  security: bearer,
+  access: 'authenticated',
   request: { params: IdParam },
   responses: { 200: ok(Message, 'Deleted'), 409: ok(Conflict, 'Not Pending (currentStatus)'), ...errors(400, 401, 403, 404) },
 });
 
-export function orderRoutes(app: OpenAPIHono<AppEnv>, saga: OrderWorkflowUpdates, log: Logger): void {
+export function orderRoutes(workflows: OrderWorkflowUpdates, log: Logger): OpenAPIHono<AppEnv> {
+  const app = router();
   app.openapi(list, async (c) => c.json((await listOrders(c.var.em, c.var.userId)).map(toOrderDto), 200));
 
   app.openapi(getOne, async (c) => c.json(toOrderDto(await ownOrder(c.var.em, c.var.userId, c.req.valid('param').id)), 200));
@@ -100,24 +93,24 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, saga: OrderWorkflowUpdates
     if (body.id !== id) throw new AppError(400, `Order ID mismatch: the path says ${id}, the body says ${body.id}`);
     const status = parseOrderStatus(body.status);
     if (!status) throw new AppError(400, `Unknown order status: ${String(body.status)}`);
-    const action = actionFor(status);
-    if (!action) {
+    if (!isRequestable(status)) {
       const order = await ownOrder(c.var.em, c.var.userId, id);
-      throw new AppError(409, `Cannot change order status from '${order.status}' to '${status}'`, { currentStatus: order.status });
+      throw new StateConflictError(`Cannot change order status from '${order.status}' to '${status}'`, { currentStatus: order.status });
     }
-    return c.json(toOrderDto(await runSagaAction(c.var.em, saga, log, c.var.userId, id, action)), 200);
+    return c.json(toOrderDto(await requestStatus(c.var.em, workflows, log, c.var.userId, id, status)), 200);
   });
 
   app.openapi(pay, async (c) =>
-    c.json(toOrderDto(await runSagaAction(c.var.em, saga, log, c.var.userId, c.req.valid('param').id, 'pay')), 200),
+    c.json(toOrderDto(await requestStatus(c.var.em, workflows, log, c.var.userId, c.req.valid('param').id, 'Completed')), 200),
   );
 
   app.openapi(cancel, async (c) =>
-    c.json(toOrderDto(await runSagaAction(c.var.em, saga, log, c.var.userId, c.req.valid('param').id, 'cancel')), 200),
+    c.json(toOrderDto(await requestStatus(c.var.em, workflows, log, c.var.userId, c.req.valid('param').id, 'Cancelled')), 200),
   );
 
   app.openapi(remove, async (c) => {
     await deleteOrder(c.var.em, c.var.userId, c.req.valid('param').id);
     return c.json({ message: 'Order deleted successfully' }, 200);
   });
+  return app;
 }

@@ -6,8 +6,9 @@ import { Product } from '../../db/entities.ts';
 import { formatCents, toCents } from '../../domain/money.ts';
 import type { AppEnv } from '../context.ts';
 import { toProductDto } from '../dto.ts';
-import { AppError, notFound } from '../errors.ts';
-import { bearer, errors, jsonBody, ok, route } from '../openapi.ts';
+import { notFound } from '../../domain/errors.ts';
+import { AppError } from '../errors.ts';
+import { errors, jsonBody, ok, route, router } from '../openapi.ts';
 import { Conflict, CreateProductRequest, IdParam, Message, ProductDto, UpdateProductRequest } from '../schemas.ts';
 import { z } from '@hono/zod-openapi';
 
@@ -17,7 +18,7 @@ const list = route({
   path: '/api/product',
   tags,
   summary: 'List products',
-  security: bearer,
+  access: 'authenticated',
   responses: { 200: ok(z.array(ProductDto), 'All products'), ...errors(401) },
 });
 const getOne = route({
@@ -25,7 +26,7 @@ const getOne = route({
   path: '/api/product/{id}',
   tags,
   summary: 'Get a product',
-  security: bearer,
+  access: 'authenticated',
   request: { params: IdParam },
   responses: { 200: ok(ProductDto, 'The product'), ...errors(400, 401, 404) },
 });
@@ -34,7 +35,7 @@ const create = route({
   path: '/api/product',
   tags,
   summary: 'Create a product',
-  security: bearer,
+  access: 'authenticated',
   request: { body: jsonBody(CreateProductRequest) },
   responses: { 201: ok(ProductDto, 'The new product'), ...errors(400, 401) },
 });
@@ -43,7 +44,7 @@ const update = route({
   path: '/api/product/{id}',
   tags,
   summary: 'Update a product (body id must match the path)',
-  security: bearer,
+  access: 'authenticated',
   request: { params: IdParam, body: jsonBody(UpdateProductRequest) },
   responses: { 200: ok(ProductDto, 'The updated product'), ...errors(400, 401, 404) },
 });
@@ -52,7 +53,7 @@ const remove = route({
   path: '/api/product/{id}',
   tags,
   summary: 'Delete a product that no order references',
-  security: bearer,
+  access: 'authenticated',
   request: { params: IdParam },
   responses: { 200: ok(Message, 'Deleted'), 409: ok(Conflict, 'Referenced in orders (orderCount)'), ...errors(400, 401, 404) },
 });
@@ -72,7 +73,8 @@ async function referencingOrders(em: EntityManager, productId: number): Promise<
 
 const inUse = (orderCount: number) => new AppError(409, 'Cannot delete product that is referenced in orders', { orderCount });
 
-export function productRoutes(app: OpenAPIHono<AppEnv>): void {
+export function productRoutes(): OpenAPIHono<AppEnv> {
+  const app = router();
   app.openapi(list, async (c) => {
     const products = await c.var.em.find(Product, {}, { orderBy: { id: 'asc' } });
     return c.json(products.map(toProductDto), 200);
@@ -121,4 +123,5 @@ export function productRoutes(app: OpenAPIHono<AppEnv>): void {
     }
     return c.json({ message: 'Product deleted successfully' }, 200);
   });
+  return app;
 }

@@ -5,16 +5,18 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Order, User } from '../../db/entities.ts';
 import type { AppEnv } from '../context.ts';
 import { toUserDto } from '../dto.ts';
-import { AppError, forbidden } from '../errors.ts';
-import { bearer, errors, jsonBody, ok, route } from '../openapi.ts';
+import { AccessDeniedError, notFound } from '../../domain/errors.ts';
+import { AppError } from '../errors.ts';
+import { errors, jsonBody, ok, route, router } from '../openapi.ts';
 import { IdParam, Message, RegisterRequest, UpdateUserRequest, UserDto } from '../schemas.ts';
-import { hashPassword } from '../auth/password.ts';
+import { hashPassword } from '../../users/password.ts';
 
 const emailTaken = () => new AppError(400, 'Email already exists');
 
 const register = route({
   method: 'put',
   path: '/api/user',
+  access: 'public',
   tags: ['Users'],
   summary: 'Register a new user',
   request: { body: jsonBody(RegisterRequest) },
@@ -25,7 +27,7 @@ const update = route({
   path: '/api/user',
   tags: ['Users'],
   summary: 'Update your own profile',
-  security: bearer,
+  access: 'authenticated',
   request: { body: jsonBody(UpdateUserRequest) },
   responses: { 200: ok(UserDto, 'The updated user'), ...errors(400, 401, 403, 404) },
 });
@@ -34,7 +36,7 @@ const getOne = route({
   path: '/api/user/{id}',
   tags: ['Users'],
   summary: 'Get a user',
-  security: bearer,
+  access: 'authenticated',
   request: { params: IdParam },
   responses: { 200: ok(UserDto, 'The user'), ...errors(400, 401, 404) },
 });
@@ -43,7 +45,7 @@ const remove = route({
   path: '/api/user/{id}',
   tags: ['Users'],
   summary: 'Delete your own account (only while you have no orders)',
-  security: bearer,
+  access: 'authenticated',
   request: { params: IdParam },
   responses: { 200: ok(Message, 'Deleted'), ...errors(400, 401, 403, 404, 409) },
 });
@@ -59,13 +61,14 @@ async function flushUnique(em: EntityManager): Promise<void> {
 }
 
 async function ownUser(em: EntityManager, callerId: number, id: number) {
-  if (id !== callerId) throw forbidden('You can only change your own account');
+  if (id !== callerId) throw new AccessDeniedError('You can only change your own account');
   const user = await em.findOne(User, id);
-  if (!user) throw new AppError(404, `User with ID ${id} not found`);
+  if (!user) throw notFound('User', id);
   return user;
 }
 
-export function userRoutes(app: OpenAPIHono<AppEnv>): void {
+export function userRoutes(): OpenAPIHono<AppEnv> {
+  const app = router();
   app.openapi(register, async (c) => {
     const { name, email, password } = c.req.valid('json');
     const em = c.var.em;
@@ -93,7 +96,7 @@ export function userRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(getOne, async (c) => {
     const { id } = c.req.valid('param');
     const user = await c.var.em.findOne(User, id);
-    if (!user) throw new AppError(404, `User with ID ${id} not found`);
+    if (!user) throw notFound('User', id);
     return c.json(toUserDto(user), 200);
   });
 
@@ -116,4 +119,5 @@ export function userRoutes(app: OpenAPIHono<AppEnv>): void {
     }
     return c.json({ message: 'User deleted successfully' }, 200);
   });
+  return app;
 }

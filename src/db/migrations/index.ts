@@ -2,8 +2,10 @@
 // node's type stripping, jest and a container image alike.
 import { InitialSchema } from './0001-initial-schema.migration.ts';
 import { Outbox } from './0002-outbox.migration.ts';
+import { NotificationEventType } from './0003-notification-event-type.migration.ts';
 
 export const migrations = [
   { name: '0001-initial-schema', class: InitialSchema },
   { name: '0002-outbox', class: Outbox },
+  { name: '0003-notification-event-type', class: NotificationEventType },
 ];

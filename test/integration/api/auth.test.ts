@@ -233,3 +233,39 @@ describe('every authenticated route', () => {
     expectError(res, 401);
   });
 });
+
+describe('access declared on each route', () => {
+  type Operation = { method: string; path: string; secured: boolean };
+  let operations: Operation[];
+  beforeAll(async () => {
+    const doc = (await api.request('GET', '/openapi.json')).body as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+    };
+    operations = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith('/api/'))
+      .flatMap(([path, methods]) =>
+        Object.entries(methods).map(([method, op]) => ({ method: method.toUpperCase(), path, secured: (op.security ?? []).length > 0 })),
+      );
+  });
+
+  it('when the document is read, then only login and registration are public', () => {
+    expect(operations.length).toBeGreaterThan(2);
+    expect(operations.filter((o) => !o.secured).map((o) => `${o.method} ${o.path}`)).toEqual(
+      expect.arrayContaining(['POST /api/auth/login', 'PUT /api/user']),
+    );
+    expect(operations.filter((o) => !o.secured)).toHaveLength(2);
+  });
+
+  it('when every operation the document marks secured is called without a token, then each answers 401', async () => {
+    const answers = await Promise.all(
+      operations
+        .filter((o) => o.secured)
+        .map(async (o) => {
+          const res = await api.request(o.method, o.path.replace(/\{[^}]+\}/g, '1'), o.method === 'GET' ? {} : { body: {} });
+          return `${o.method} ${o.path} → ${res.status}`;
+        }),
+    );
+    expect(answers.filter((a) => !a.endsWith('→ 401'))).toEqual([]);
+    expect(answers.length).toBe(operations.length - 2);
+  });
+});

@@ -30,7 +30,7 @@ const notificationsOf = (token?: string) => api.request<NotificationDto[]>('GET'
 async function insertNotification(userId: number, orderId: number, status: string, at: Date): Promise<number> {
   const [row] = await sql<{ id: number }>(
     api,
-    'insert into notifications (user_id, order_id, message, status, created_at, updated_at) values (?, ?, ?, ?, ?, ?) returning id',
+    'insert into notifications (user_id, order_id, message, event_type, created_at, updated_at) values (?, ?, ?, ?, ?, ?) returning id',
     [userId, orderId, `Order #${orderId} ${status}`, status, at, at],
   );
   return row!.id;

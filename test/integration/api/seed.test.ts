@@ -129,12 +129,12 @@ describe("the test user's seeded orders", () => {
   it("when the notifications are inspected, then the Completed order has one 'OrderCompleted' notification for the test user", async () => {
     const order = withStatus('Completed');
 
-    const rows = await sql<{ user_id: number; status: string }>(
+    const rows = await sql<{ user_id: number; event_type: string }>(
       api,
-      "select user_id, status from notifications where order_id = ? and status = 'OrderCompleted'",
+      "select user_id, event_type from notifications where order_id = ? and event_type = 'OrderCompleted'",
       [order.id],
     );
 
-    expect(rows).toEqual([{ user_id: testUserId, status: 'OrderCompleted' }]);
+    expect(rows).toEqual([{ user_id: testUserId, event_type: 'OrderCompleted' }]);
   });
 });

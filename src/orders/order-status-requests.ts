@@ -1,0 +1,65 @@
+// Status changes a customer requests (POST /api/order/{id}, /pay, /cancel). Nothing here writes an order's status:
+// the request goes to the order's workflow (update-with-start, so a request that beats the bridge starts the same
+// workflow), and the database then tells whether the order got where the request wanted. Which statuses accept a
+// request, and when it counts as done, both follow from the lifecycle table (order-lifecycle.ts).
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { IOrder } from '../db/entities.ts';
+import { StateConflictError, UnavailableError } from '../domain/errors.ts';
+import type { Logger } from '../logger.ts';
+import type { OrderWorkflowClient } from '../temporal/order-workflow.client.ts';
+import { canReach, hasReached, type OrderStatus } from './order-lifecycle.ts';
+import { loadOrder, ownOrder } from './order.service.ts';
+
+/** The workflow updates the API sends. */
+export type OrderWorkflowUpdates = Pick<OrderWorkflowClient, 'awaitProcessing' | 'confirmPayment' | 'cancel'>;
+
+/** The statuses a customer may ask for, the update that gets the order there, and the words of a refusal. */
+const requests = {
+  Processing: { send: (w: OrderWorkflowUpdates) => w.awaitProcessing.bind(w), verb: 'process' },
+  Completed: { send: (w: OrderWorkflowUpdates) => w.confirmPayment.bind(w), verb: 'confirm payment for' },
+  Cancelled: { send: (w: OrderWorkflowUpdates) => w.cancel.bind(w), verb: 'cancel' },
+} as const satisfies Partial<Record<OrderStatus, unknown>>;
+
+export type RequestableStatus = keyof typeof requests;
+
+export function isRequestable(status: OrderStatus): status is RequestableStatus {
+  return status in requests;
+}
+
+const conflict = (verb: string, status: string) =>
+  new StateConflictError(`Cannot ${verb} order with status '${status}'`, { currentStatus: status });
+
+function isUnavailable(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === 14) return true; // gRPC UNAVAILABLE
+  }
+  return false;
+}
+
+/**
+ * Asks the caller's order to move to `target` and returns it once it got there (or past it). A request the order's
+ * status can no longer lead to is a StateConflictError carrying the current status.
+ */
+export async function requestStatus(
+  em: EntityManager,
+  workflows: OrderWorkflowUpdates,
+  log: Logger,
+  userId: number,
+  id: number,
+  target: RequestableStatus,
+): Promise<IOrder> {
+  const { send, verb } = requests[target];
+  const order = await ownOrder(em, userId, id);
+  if (!canReach(order.status, target)) throw conflict(verb, order.status);
+  const ref = { orderId: order.id, userId: order.user.id, total: order.total, createdAt: order.createdAt.toISOString() };
+  try {
+    await send(workflows)(ref);
+  } catch (err) {
+    if (isUnavailable(err)) throw new UnavailableError('Order processing is temporarily unavailable; please retry');
+    // Refused by the workflow (it had already finished, or finishes otherwise): the database tells the outcome.
+    log.info({ orderId: id, target, err: String(err) }, 'order workflow refused the request');
+  }
+  const now = await loadOrder(em.fork(), id);
+  if (!hasReached(now.status, target)) throw conflict(verb, now.status);
+  return now;
+}

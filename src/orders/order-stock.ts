@@ -1,0 +1,41 @@
+// An order's stock: reserved when the order is placed, given back when a transition that releases stock happens
+// (cancel, expire, delete). Both run inside the caller's transaction, next to the change that justifies them.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { notFound, RuleViolationError } from '../domain/errors.ts';
+
+export type OrderLine = { productId: number; quantity: number };
+export type ReservedProduct = { name: string; price: string };
+
+/**
+ * Takes each line's quantity off its product's stock with a conditional update (stock >= quantity), so stock never
+ * goes negative. Rows are locked in ascending product id order, so concurrent orders cannot deadlock. Returns each
+ * product's name and current price; throws RuleViolationError for an unknown product or insufficient stock.
+ */
+export async function reserveStock(tx: EntityManager, lines: OrderLine[]): Promise<Map<number, ReservedProduct>> {
+  const products = new Map<number, ReservedProduct>();
+  const byProduct = [...lines].sort((a, b) => a.productId - b.productId);
+  for (const { productId, quantity } of byProduct) {
+    const [reserved] = await tx.execute<ReservedProduct[]>(
+      'update products set stock = stock - ? where id = ? and stock >= ? returning name, price',
+      [quantity, productId, quantity],
+    );
+    if (reserved) {
+      products.set(productId, reserved);
+      continue;
+    }
+    const [current] = await tx.execute<{ name: string; stock: number }[]>('select name, stock from products where id = ?', [productId]);
+    if (!current) throw new RuleViolationError(notFound('Product', productId).message);
+    throw new RuleViolationError(`Insufficient stock for product '${current.name}'. Available: ${current.stock}, Requested: ${quantity}`);
+  }
+  return products;
+}
+
+/** Gives an order's reserved stock back. Call only right after a conditional status change that succeeded. */
+export async function releaseOrderStock(tx: EntityManager, orderId: number): Promise<void> {
+  await tx.execute(
+    `update products p set stock = p.stock + r.quantity
+       from (select product_id, sum(quantity) as quantity from order_items where order_id = ? group by product_id) r
+      where p.id = r.product_id`,
+    [orderId],
+  );
+}
