@@ -1,29 +1,32 @@
 // Records OrderWorkflow histories from real runs (Temporal dev server, real activities and database) into
 // test/workflows/histories/, where the replay test checks that today's workflow code still replays them. Re-record
 // after an intentional, versioned change to the workflow. Usage: npm run histories:record (needs npm run stack:up).
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection } from '@temporalio/worker';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createActivities } from '../activities/index.ts';
 import type { PaymentProvider } from '../activities/payment.activities.ts';
-import { placeOrder } from '../src/orders/order.service.ts';
+import { reserveStock } from '../src/orders/order-stock.ts';
 import { loadConfig } from '../src/config.ts';
 import { Product, User } from '../src/db/entities.ts';
 import { initOrm, migrate } from '../src/db/orm.ts';
 import { connectTemporal } from '../src/temporal/connection.ts';
 import { OrderWorkflowClient } from '../src/temporal/order-workflow.client.ts';
 import { createWorker } from '../src/temporal/worker.ts';
-import { cancelOrderUpdate, confirmPaymentUpdate, getStateQuery } from '../workflows/order.definitions.ts';
+import { cancelOrderUpdate, confirmPaymentUpdate, getStateQuery, type WorkflowOrderStatus } from '../workflows/order.definitions.ts';
 import type { orderWorkflow } from '../workflows/order.workflow.ts';
 
-const outDir = fileURLToPath(new URL('../test/workflows/histories/', import.meta.url));
+/** One folder per workflow version: bump it with each patch, keep the older folders (the replay test reads them all). */
+const HISTORY_SET = 'v2-local-db-steps';
+const outDir = fileURLToPath(new URL(`../test/workflows/histories/${HISTORY_SET}/`, import.meta.url));
 const config = loadConfig({ ...process.env, LOG_LEVEL: 'warn' });
 const run = Date.now().toString(36);
 const approve = new Set<number>();
 const provider: PaymentProvider = { charge: async ({ orderId }) => ({ approved: approve.has(orderId), reference: `rec-${orderId}` }) };
 
+await mkdir(outDir, { recursive: true });
 const orm = await initOrm(config);
 await migrate(orm);
 const client = await connectTemporal(config);
@@ -41,13 +44,28 @@ const em = orm.em.fork();
 const user = await em.findOneOrFail(User, { email: 'admin@example.com' });
 const product = em.create(Product, { name: `Replay fixture ${run}`, price: '12.50', stock: 100, description: null });
 await em.flush();
-const newOrder = async () => {
-  const order = await placeOrder(orm.em.fork(), user.id, [{ productId: product.id, quantity: 2 }]);
-  return { orderId: order.id, userId: user.id, total: order.total, createdAt: order.createdAt.toISOString() };
-};
+/**
+ * A Pending order with its stock reserved but without an OrderCreated in the outbox: otherwise a stack running on the
+ * same database would start its own workflow for it, race this recorder's, and leave a history of the quiet path.
+ */
+const newOrder = () =>
+  orm.em.fork().transactional(async (tx) => {
+    await reserveStock(tx, [{ productId: product.id, quantity: 2 }]);
+    const [order] = await tx.execute<{ id: number; created_at: Date }[]>(
+      `insert into orders (user_id, total, status, created_at, updated_at) values (?, '25.00', 'Pending', now(), now())
+       returning id, created_at`,
+      [user.id],
+    );
+    await tx.execute(
+      `insert into order_items (order_id, product_id, quantity, price, created_at, updated_at) values (?, ?, 2, '12.50', now(), now())`,
+      [order!.id, product.id],
+    );
+    return { orderId: order!.id, userId: user.id, total: '25.00', createdAt: new Date(order!.created_at).toISOString() };
+  });
 
 async function scenario(
   name: string,
+  expected: WorkflowOrderStatus,
   expiryMs: number,
   drive: (ref: Awaited<ReturnType<typeof newOrder>>, wf: OrderWorkflowClient) => Promise<void>,
 ) {
@@ -56,6 +74,7 @@ async function scenario(
   await drive(ref, wf);
   const handle = client.workflow.getHandle<typeof orderWorkflow>(wf.workflowId(ref.orderId));
   const state = await handle.result();
+  if (state.status !== expected) throw new Error(`${name}: order ${ref.orderId} ended ${state.status}, expected ${expected}`);
   // The CLI writes the canonical proto3 JSON that historyFromJSON (the replay test) reads.
   const cli = process.env.TEMPORAL_CLI_PATH ?? `${process.env.HOME}/.cache/order-saga/bin/temporal`;
   const { stdout } = await promisify(execFile)(
@@ -77,19 +96,19 @@ const awaitingPayment = async (wf: OrderWorkflowClient, orderId: number) => {
 };
 
 await worker.runUntil(async () => {
-  await scenario('completed', 600_000, async (ref, wf) => {
+  await scenario('completed', 'Completed', 600_000, async (ref, wf) => {
     approve.add(ref.orderId);
     await wf.ensureStarted(ref);
   });
-  await scenario('expired', 1_000, async (ref, wf) => {
+  await scenario('expired', 'Expired', 1_000, async (ref, wf) => {
     await wf.ensureStarted(ref);
   });
-  await scenario('paid-after-decline', 600_000, async (ref, wf) => {
+  await scenario('paid-after-decline', 'Completed', 600_000, async (ref, wf) => {
     await wf.ensureStarted(ref);
     await awaitingPayment(wf, ref.orderId);
     await client.workflow.getHandle(wf.workflowId(ref.orderId)).executeUpdate(confirmPaymentUpdate);
   });
-  await scenario('cancelled', 600_000, async (ref, wf) => {
+  await scenario('cancelled', 'Cancelled', 600_000, async (ref, wf) => {
     await wf.ensureStarted(ref);
     await awaitingPayment(wf, ref.orderId);
     await client.workflow.getHandle(wf.workflowId(ref.orderId)).executeUpdate(cancelOrderUpdate);

@@ -56,6 +56,8 @@ const schema = z.object({
   PAYMENT_DURATION: duration.default(5000),
   PAYMENT_SUCCESS_RATE: z.coerce.number().min(0).max(1).default(0.5),
   ORDER_EXPIRY: duration.default(10 * 60 * 1000),
+  // How long a pay/cancel/status request waits for the order's workflow before answering 202 Accepted.
+  ORDER_REQUEST_TIMEOUT: duration.default(10_000),
 });
 
 export type Config = z.infer<typeof schema>;

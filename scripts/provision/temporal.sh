@@ -147,6 +147,8 @@ temporal_start() {
       --port "$TEMPORAL_PORT" \
       --ui-port "$TEMPORAL_UI_PORT" \
       --db-filename "$(_temporal_home)/dev.sqlite" \
+      --sqlite-pragma journal_mode=wal \
+      --sqlite-pragma synchronous=normal \
       --namespace default \
       --log-level warn \
       --ui-disable-news-fetch \

@@ -47,7 +47,7 @@ export function createApp({ orm, config, log, probes, workflows }: AppDeps): Ope
   app.route('/', authRoutes(config));
   app.route('/', userRoutes());
   app.route('/', productRoutes());
-  app.route('/', orderRoutes(workflows, log));
+  app.route('/', orderRoutes({ workflows, log, requestTimeoutMs: config.ORDER_REQUEST_TIMEOUT }));
   app.route('/', notificationRoutes());
 
   app.get('/health', (c) => c.json({ status: 'ok' }));

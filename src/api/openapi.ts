@@ -18,6 +18,7 @@ const errorTexts: Record<number, string> = {
   409: 'Conflicts with the current state',
   413: 'Request body too large',
   422: 'Cannot be processed (unknown product or insufficient stock)',
+  503: 'A service the request needs is unavailable right now; retry later',
 };
 
 /** Error responses a route can give, all shaped { message, ...details }. */

@@ -6,7 +6,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { IOrder } from '../db/entities.ts';
 import { StateConflictError, UnavailableError } from '../domain/errors.ts';
 import type { Logger } from '../logger.ts';
-import type { OrderWorkflowClient } from '../temporal/order-workflow.client.ts';
+import type { OrderWorkflowClient, UpdateOutcome } from '../temporal/order-workflow.client.ts';
 import { canReach, hasReached, type OrderStatus } from './order-lifecycle.ts';
 import { loadOrder, ownOrder } from './order.service.ts';
 
@@ -29,37 +29,45 @@ export function isRequestable(status: OrderStatus): status is RequestableStatus 
 const conflict = (verb: string, status: string) =>
   new StateConflictError(`Cannot ${verb} order with status '${status}'`, { currentStatus: status });
 
-function isUnavailable(err: unknown): boolean {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === 14) return true; // gRPC UNAVAILABLE
-  }
-  return false;
-}
+export type StatusRequest = {
+  userId: number;
+  orderId: number;
+  target: RequestableStatus;
+  /** How long to wait for the workflow before answering that the change is under way. */
+  timeoutMs: number;
+  /** Whether an order already at the target counts as success (a retried /pay or /cancel) rather than a conflict. */
+  alreadyThereIsSuccess: boolean;
+};
+
+/** `done`: the order got to the target (or past it). Otherwise the workflow has the request and had not finished it
+ * by the deadline; the order is shown as it is now. */
+export type StatusRequestResult = { order: IOrder; done: boolean };
 
 /**
- * Asks the caller's order to move to `target` and returns it once it got there (or past it). A request the order's
- * status can no longer lead to is a StateConflictError carrying the current status.
+ * Asks the caller's order to move to `target`. A request the order's status can no longer lead to is a
+ * StateConflictError carrying the current status; Temporal unreachable is an UnavailableError.
  */
 export async function requestStatus(
   em: EntityManager,
   workflows: OrderWorkflowUpdates,
   log: Logger,
-  userId: number,
-  id: number,
-  target: RequestableStatus,
-): Promise<IOrder> {
+  { userId, orderId, target, timeoutMs, alreadyThereIsSuccess }: StatusRequest,
+): Promise<StatusRequestResult> {
   const { send, verb } = requests[target];
-  const order = await ownOrder(em, userId, id);
+  const order = await ownOrder(em, userId, orderId);
+  if (alreadyThereIsSuccess && hasReached(order.status, target)) return { order, done: true };
   if (!canReach(order.status, target)) throw conflict(verb, order.status);
   const ref = { orderId: order.id, userId: order.user.id, total: order.total, createdAt: order.createdAt.toISOString() };
+  let outcome: UpdateOutcome | undefined;
   try {
-    await send(workflows)(ref);
+    outcome = await send(workflows)(ref, new Date(Date.now() + timeoutMs));
   } catch (err) {
-    if (isUnavailable(err)) throw new UnavailableError('Order processing is temporarily unavailable; please retry');
+    if (err instanceof UnavailableError) throw err;
     // Refused by the workflow (it had already finished, or finishes otherwise): the database tells the outcome.
-    log.info({ orderId: id, target, err: String(err) }, 'order workflow refused the request');
+    log.info({ orderId, target, err: String(err) }, 'order workflow refused the request');
   }
-  const now = await loadOrder(em.fork(), id);
-  if (!hasReached(now.status, target)) throw conflict(verb, now.status);
-  return now;
+  const now = await loadOrder(em.fork(), orderId);
+  if (hasReached(now.status, target)) return { order: now, done: true };
+  if (outcome === 'in-progress' && canReach(now.status, target)) return { order: now, done: false };
+  throw conflict(verb, now.status);
 }

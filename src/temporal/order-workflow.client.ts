@@ -2,7 +2,14 @@
 // Every entry point starts the workflow if it is not running yet, with the same id and options: id conflict policy
 // USE_EXISTING (a second start joins the running one) and id reuse policy REJECT_DUPLICATE (no second run after the
 // first closed). So a duplicate OrderCreated, or an API call that beats the bridge, never creates a second saga.
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import {
+  isGrpcDeadlineError,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+} from '@temporalio/client';
+import { UnavailableError } from '../domain/errors.ts';
 import {
   awaitProcessingUpdate,
   cancelOrderUpdate,
@@ -17,6 +24,18 @@ import { orderWorkflow } from '../../workflows/order.workflow.ts';
 /** What a saga needs to start: the order's identity (createdAt tells two orders with the same id apart). */
 export type OrderRef = { orderId: number; userId: number; total: string; createdAt: string };
 export type OrderWorkflowSettings = { taskQueue: string; expiryMs: number; idPrefix: string };
+/** What an update request came to: the status the workflow answered with, or still running at the deadline. */
+export type UpdateOutcome = WorkflowOrderStatus | 'in-progress';
+
+/** Past the deadline the gRPC call is cancelled; this much later the caller gets its answer whatever happens. */
+const DEADLINE_GRACE_MS = 500;
+
+function isUnavailable(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === 14) return true; // gRPC UNAVAILABLE
+  }
+  return false;
+}
 
 export class OrderWorkflowClient {
   private readonly client: Client;
@@ -66,24 +85,45 @@ export class OrderWorkflowClient {
     }
   }
 
-  private update(order: OrderRef, update: typeof confirmPaymentUpdate): Promise<WorkflowOrderStatus> {
-    return this.client.workflow.executeUpdateWithStart(update, {
-      startWorkflowOperation: new WithStartWorkflowOperation(orderWorkflow, this.startOptions(order)),
+  /**
+   * Sends an update (starting the workflow if needed) and waits for its result until `deadline`. A workflow that has
+   * not answered by then (a backlog, no worker polling) is 'in-progress': the update stays with the workflow and takes
+   * effect when it gets there. Temporal unreachable is an UnavailableError; any other refusal is rethrown.
+   */
+  private async update(order: OrderRef, update: typeof confirmPaymentUpdate, deadline: Date): Promise<UpdateOutcome> {
+    const call = this.client.connection.withDeadline(deadline, () =>
+      this.client.workflow.executeUpdateWithStart(update, {
+        startWorkflowOperation: new WithStartWorkflowOperation(orderWorkflow, this.startOptions(order)),
+      }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const backstop = new Promise<'in-progress'>((resolve) => {
+      timer = setTimeout(() => resolve('in-progress'), Math.max(0, deadline.getTime() - Date.now()) + DEADLINE_GRACE_MS);
     });
+    try {
+      return await Promise.race([call, backstop]);
+    } catch (err) {
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err)) return 'in-progress';
+      if (isUnavailable(err)) throw new UnavailableError('Order processing is temporarily unavailable; please retry');
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      call.catch(() => undefined); // the backstop may have answered first
+    }
   }
 
   /** Resolves with the order's final status once the confirmation took effect. */
-  confirmPayment(order: OrderRef): Promise<WorkflowOrderStatus> {
-    return this.update(order, confirmPaymentUpdate);
+  confirmPayment(order: OrderRef, deadline: Date): Promise<UpdateOutcome> {
+    return this.update(order, confirmPaymentUpdate, deadline);
   }
 
   /** Resolves with the order's final status (Cancelled, or Completed if payment won the race). */
-  cancel(order: OrderRef): Promise<WorkflowOrderStatus> {
-    return this.update(order, cancelOrderUpdate);
+  cancel(order: OrderRef, deadline: Date): Promise<UpdateOutcome> {
+    return this.update(order, cancelOrderUpdate, deadline);
   }
 
   /** Resolves once the order has left Pending. */
-  awaitProcessing(order: OrderRef): Promise<WorkflowOrderStatus> {
-    return this.update(order, awaitProcessingUpdate);
+  awaitProcessing(order: OrderRef, deadline: Date): Promise<UpdateOutcome> {
+    return this.update(order, awaitProcessingUpdate, deadline);
   }
 }

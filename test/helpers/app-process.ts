@@ -43,6 +43,7 @@ export async function startApp(env: Record<string, string> = {}, role = 'all'): 
     TEMPORAL_TASK_QUEUE: `orders-test-${testRunId}`,
     KAFKA_TOPIC_PREFIX: testTopicPrefix,
     TEMPORAL_WORKFLOW_ID_PREFIX: `order-test-${testRunId}-`,
+    ORDER_REQUEST_TIMEOUT: '60s',
     ...env,
   };
   const child: ChildProcess = spawn(process.execPath, ['--no-warnings', mainPath, role], {

@@ -21,6 +21,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     DATABASE_URL: databaseUrl,
     KAFKA_TOPIC_PREFIX: testTopicPrefix,
     TEMPORAL_WORKFLOW_ID_PREFIX: `order-test-${testRunId}-`,
+    // Tests wait for outcomes; a loaded machine must not turn a slow answer into 202 (order-backpressure.test.ts
+    // sets its own short deadline to test exactly that).
+    ORDER_REQUEST_TIMEOUT: '60s',
     ...overrides,
   });
 }

@@ -32,12 +32,15 @@ export type TestSaga = {
   provider: ScriptedPaymentProvider;
   /** Workflows with another expiry (e.g. a short one to see orders expire), on the same worker. */
   withExpiry(expiryMs: number): OrderWorkflowClient;
+  /** Starts the worker of a saga created with `polling: false`. */
+  startPolling(): void;
   stop(): Promise<void>;
 };
 
 export const runId = () => randomBytes(4).toString('hex');
 
-export async function startTestSaga(orm: Orm, config: Config, { expiryMs = 10 * 60 * 1000 } = {}): Promise<TestSaga> {
+/** `polling: false` leaves the task queue without a worker until `startPolling()` (a worker that is down or behind). */
+export async function startTestSaga(orm: Orm, config: Config, { expiryMs = 10 * 60 * 1000, polling = true } = {}): Promise<TestSaga> {
   const run = runId();
   const taskQueue = `orders-test-${run}`;
   const idPrefix = `order-t${run}-`;
@@ -51,15 +54,19 @@ export async function startTestSaga(orm: Orm, config: Config, { expiryMs = 10 * 
     workflowBundle: await workflowBundle(),
     activities: createActivities({ orm, paymentProvider: provider }),
   });
-  const running = worker.run();
+  let running: Promise<void> | undefined;
+  const startPolling = () => void (running ??= worker.run());
+  if (polling) startPolling();
   const withExpiry = (ms: number) => new OrderWorkflowClient(client, { taskQueue, expiryMs: ms, idPrefix });
   return {
     workflows: withExpiry(expiryMs),
     client,
     provider,
     withExpiry,
+    startPolling,
     stop: async () => {
       await terminateRunningWorkflows(client, taskQueue);
+      startPolling(); // a worker that never ran cannot be shut down
       worker.shutdown();
       await running;
       await connection.close();

@@ -1,5 +1,6 @@
-// Determinism guard: histories recorded from real runs (scripts/record-histories.ts) must replay against the
-// current workflow code. A change that alters the command sequence fails here before it can break running orders.
+// Determinism guard: histories recorded from real runs (scripts/record-histories.ts), one folder per workflow
+// version, must all replay against the current workflow code. A change that alters the command sequence of any
+// version still running somewhere fails here before it can break running orders.
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
@@ -7,18 +8,40 @@ import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../helpers/temporal.ts';
 
 const dir = fileURLToPath(new URL('./histories/', import.meta.url));
+const SCENARIOS = ['cancelled.json', 'completed.json', 'expired.json', 'paid-after-decline.json'];
+type History = { events: Array<{ eventType: string; activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } }> };
+
+const load = async (version: string, file: string) => JSON.parse(await readFile(`${dir}${version}/${file}`, 'utf8')) as History;
+const scheduledActivities = (history: History) =>
+  history.events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
 
 describe('OrderWorkflow replay', () => {
-  it('when the recorded histories are replayed, then every one replays without a determinism error', async () => {
-    const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
-    expect(files).toEqual(['cancelled.json', 'completed.json', 'expired.json', 'paid-after-decline.json']);
-    const histories = await Promise.all(
-      files.map(async (file) => ({ workflowId: file, history: JSON.parse(await readFile(dir + file, 'utf8')) as unknown })),
-    );
-    const results: Array<{ workflowId: string; error?: string }> = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
-      results.push({ workflowId: result.workflowId, ...(result.error ? { error: String(result.error) } : {}) });
-    }
-    expect(results).toEqual(files.map((workflowId) => ({ workflowId })));
+  it('when the history folders are listed, then every workflow version has all four scenarios', async () => {
+    const versions = (await readdir(dir)).sort();
+    expect(versions).toEqual(['v1-activities', 'v2-local-db-steps']);
+    for (const version of versions) expect((await readdir(dir + version)).sort()).toEqual(SCENARIOS);
+  });
+
+  it.each(['v1-activities', 'v2-local-db-steps'])(
+    'when the %s histories are replayed, then each replays without a determinism error',
+    async (version) => {
+      const histories = await Promise.all(
+        SCENARIOS.map(async (file) => ({ workflowId: `${version}/${file}`, history: await load(version, file) })),
+      );
+      const results: Array<{ workflowId: string; error?: string }> = [];
+      for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+        results.push({ workflowId: result.workflowId, ...(result.error ? { error: String(result.error) } : {}) });
+      }
+      expect(results).toEqual(histories.map(({ workflowId }) => ({ workflowId })));
+    },
+  );
+
+  it('when a v1 and a v2 paid order are compared, then v2 schedules only the payment as an activity task', async () => {
+    expect(scheduledActivities(await load('v1-activities', 'completed.json'))).toEqual([
+      'markProcessing',
+      'chargePayment',
+      'completeOrder',
+    ]);
+    expect(scheduledActivities(await load('v2-local-db-steps', 'completed.json'))).toEqual(['chargePayment']);
   });
 });

@@ -1,5 +1,6 @@
 // /api/order: a user's own orders. Placing one reserves stock; only Pending orders can be deleted.
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { z } from '@hono/zod-openapi';
 import { parseOrderStatus } from '../../orders/order-lifecycle.ts';
 import { deleteOrder, listOrders, ownOrder, placeOrder } from '../../orders/order.service.ts';
@@ -13,6 +14,9 @@ import { Conflict, CreateOrderRequest, IdParam, Message, OrderDto, UpdateOrderSt
 import type { Logger } from '../../logger.ts';
 
 const tags = ['Orders'];
+const accepted =
+  'Accepted: the order workflow has the request but had not finished it within ORDER_REQUEST_TIMEOUT (a backlog); ' +
+  'the body shows the order as it is now and Location points to it';
 const list = route({
   method: 'get',
   path: '/api/order',
@@ -46,7 +50,12 @@ const update = route({
   summary: 'Request a status change: Processing (start now), Completed (payment confirmed) or Cancelled',
   access: 'authenticated',
   request: { params: IdParam, body: jsonBody(UpdateOrderStatusRequest) },
-  responses: { 200: ok(OrderDto, 'The order'), 409: ok(Conflict, 'Transition not allowed (currentStatus)'), ...errors(400, 401, 403, 404) },
+  responses: {
+    200: ok(OrderDto, 'The order'),
+    202: ok(OrderDto, accepted),
+    409: ok(Conflict, 'Transition not allowed (currentStatus)'),
+    ...errors(400, 401, 403, 404, 503),
+  },
 });
 /** POST /api/order/{id}/<action>: a status request without a body. */
 const statusAction = (action: string, summary: string, target: RequestableStatus) =>
@@ -58,9 +67,10 @@ const statusAction = (action: string, summary: string, target: RequestableStatus
     access: 'authenticated',
     request: { params: IdParam },
     responses: {
-      200: ok(OrderDto, `The ${target} order`),
-      409: ok(Conflict, 'Already final (currentStatus)'),
-      ...errors(400, 401, 403, 404),
+      200: ok(OrderDto, `The ${target} order (also when it already was)`),
+      202: ok(OrderDto, accepted),
+      409: ok(Conflict, `Can no longer become ${target} (currentStatus)`),
+      ...errors(400, 401, 403, 404, 503),
     },
   });
 const pay = statusAction('pay', 'Payment provider callback: the payment for this order went through', 'Completed');
@@ -75,8 +85,18 @@ const remove = route({
   responses: { 200: ok(Message, 'Deleted'), 409: ok(Conflict, 'Not Pending (currentStatus)'), ...errors(400, 401, 403, 404) },
 });
 
-export function orderRoutes(workflows: OrderWorkflowUpdates, log: Logger): OpenAPIHono<AppEnv> {
+export type OrderRouteDeps = { workflows: OrderWorkflowUpdates; log: Logger; requestTimeoutMs: number };
+
+export function orderRoutes({ workflows, log, requestTimeoutMs }: OrderRouteDeps): OpenAPIHono<AppEnv> {
   const app = router();
+  /** 200 with the order once it got there, 202 with Location while the workflow is still on it. */
+  const answer = async (c: Context<AppEnv>, orderId: number, target: RequestableStatus, alreadyThereIsSuccess: boolean) => {
+    const request = { userId: c.var.userId, orderId, target, timeoutMs: requestTimeoutMs, alreadyThereIsSuccess };
+    const { order, done } = await requestStatus(c.var.em, workflows, log, request);
+    if (!done) c.header('Location', `/api/order/${order.id}`);
+    return c.json(toOrderDto(order), done ? 200 : 202);
+  };
+
   app.openapi(list, async (c) => c.json((await listOrders(c.var.em, c.var.userId)).map(toOrderDto), 200));
 
   app.openapi(getOne, async (c) => c.json(toOrderDto(await ownOrder(c.var.em, c.var.userId, c.req.valid('param').id)), 200));
@@ -97,16 +117,12 @@ export function orderRoutes(workflows: OrderWorkflowUpdates, log: Logger): OpenA
       const order = await ownOrder(c.var.em, c.var.userId, id);
       throw new StateConflictError(`Cannot change order status from '${order.status}' to '${status}'`, { currentStatus: order.status });
     }
-    return c.json(toOrderDto(await requestStatus(c.var.em, workflows, log, c.var.userId, id, status)), 200);
+    // The original contract: asking for the status an order already has is a conflict, unlike a retried /pay.
+    return answer(c, id, status, false);
   });
 
-  app.openapi(pay, async (c) =>
-    c.json(toOrderDto(await requestStatus(c.var.em, workflows, log, c.var.userId, c.req.valid('param').id, 'Completed')), 200),
-  );
-
-  app.openapi(cancel, async (c) =>
-    c.json(toOrderDto(await requestStatus(c.var.em, workflows, log, c.var.userId, c.req.valid('param').id, 'Cancelled')), 200),
-  );
+  app.openapi(pay, (c) => answer(c, c.req.valid('param').id, 'Completed', true));
+  app.openapi(cancel, (c) => answer(c, c.req.valid('param').id, 'Cancelled', true));
 
   app.openapi(remove, async (c) => {
     await deleteOrder(c.var.em, c.var.userId, c.req.valid('param').id);
