@@ -35,7 +35,10 @@ const noSaga: OrderWorkflowUpdates = {
   cancel: () => Promise.reject(new Error('this test API runs without a saga')),
 };
 
-export async function startTestApi(overrides: Record<string, string> = {}, options: { saga?: boolean; polling?: boolean } = {}): Promise<TestApi> {
+export async function startTestApi(
+  overrides: Record<string, string> = {},
+  options: { saga?: boolean; polling?: boolean } = {},
+): Promise<TestApi> {
   const config = testConfig(overrides);
   const orm = await initOrm(config);
   const saga = options.saga ? await startTestSaga(orm, config, { polling: options.polling ?? true }) : undefined;
