@@ -8,6 +8,7 @@ import type { Config } from '../config.ts';
 import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logger.ts';
 import { checkReadiness, type Probe } from '../readiness.ts';
+import type { SagaHealthReport } from '../saga-health.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import type { AppEnv } from './context.ts';
 import { docsRoutes } from './docs.ts';
@@ -19,9 +20,17 @@ import type { OrderWorkflowUpdates } from '../orders/order-status-requests.ts';
 import { productRoutes } from './products/product.routes.ts';
 import { userRoutes } from './users/user.routes.ts';
 
-export type AppDeps = { orm: Orm; config: Config; log: Logger; probes: Record<string, Probe>; workflows: OrderWorkflowUpdates };
+export type AppDeps = {
+  orm: Orm;
+  config: Config;
+  log: Logger;
+  probes: Record<string, Probe>;
+  workflows: OrderWorkflowUpdates;
+  /** Serves GET /health/saga when given (the api role gives it; in-process test apps need not). */
+  sagaHealth?: () => Promise<SagaHealthReport>;
+};
 
-export function createApp({ orm, config, log, probes, workflows }: AppDeps): OpenAPIHono<AppEnv> {
+export function createApp({ orm, config, log, probes, workflows, sagaHealth }: AppDeps): OpenAPIHono<AppEnv> {
   const app = router();
 
   app.use(requestId());
@@ -55,6 +64,12 @@ export function createApp({ orm, config, log, probes, workflows }: AppDeps): Ope
     const report = await checkReadiness(probes);
     return c.json({ status: report.ready ? 'ready' : 'not ready', checks: report.checks }, report.ready ? 200 : 503);
   });
+  if (sagaHealth) {
+    app.get('/health/saga', async (c) => {
+      const report = await sagaHealth();
+      return c.json(report, report.status === 'ok' ? 200 : 503);
+    });
+  }
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -2,6 +2,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../api/app.ts';
 import { kafkaProbe, postgresProbe, temporalProbe } from '../readiness.ts';
+import { sagaHealth } from '../saga-health.ts';
 import type { RoleStarter } from './role.ts';
 
 export const startApiRole: RoleStarter = async (resources) => {
@@ -14,6 +15,19 @@ export const startApiRole: RoleStarter = async (resources) => {
     log,
     workflows: await resources.orderWorkflows(),
     probes: { postgres: postgresProbe(orm), kafka: kafkaProbe(resources.kafka()), temporal: temporalProbe(temporal) },
+    sagaHealth: sagaHealth({
+      orm,
+      kafka: resources.kafka(),
+      temporal,
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      namespace: config.TEMPORAL_NAMESPACE,
+      thresholds: {
+        outboxAgeSeconds: config.SAGA_MAX_OUTBOX_AGE / 1000,
+        bridgeLag: config.SAGA_MAX_BRIDGE_LAG,
+        taskAgeSeconds: config.SAGA_MAX_TASK_AGE / 1000,
+      },
+    }),
   });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: '0.0.0.0' }, () => resolve(s));

@@ -27,6 +27,7 @@ export class ScriptedPaymentProvider implements PaymentProvider {
 }
 
 export type TestSaga = {
+  taskQueue: string;
   workflows: OrderWorkflowClient;
   client: Client;
   provider: ScriptedPaymentProvider;
@@ -59,6 +60,7 @@ export async function startTestSaga(orm: Orm, config: Config, { expiryMs = 10 * 
   if (polling) startPolling();
   const withExpiry = (ms: number) => new OrderWorkflowClient(client, { taskQueue, expiryMs: ms, idPrefix });
   return {
+    taskQueue,
     workflows: withExpiry(expiryMs),
     client,
     provider,
