@@ -1,7 +1,7 @@
 // The order workflow's public surface, shared by the workflow, the worker, the bridge and the API: ids, message
 // definitions, search attributes and payload types. Deterministic-safe (only @temporalio/common and workflow).
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { OrderStatus } from '../src/orders/order-lifecycle.ts';
 
 /** Readable, business-keyed workflow id (`order-42` with the default TEMPORAL_WORKFLOW_ID_PREFIX): one per order, ever. */
@@ -37,6 +37,15 @@ export const confirmPaymentUpdate = defineUpdate<WorkflowOrderStatus>('confirmPa
 export const cancelOrderUpdate = defineUpdate<WorkflowOrderStatus>('cancelOrder');
 /** Resolves once the order has left Pending, with its status then. */
 export const awaitProcessingUpdate = defineUpdate<WorkflowOrderStatus>('awaitProcessing');
+
+/** What a customer asked for, as the workflow acts on it. */
+export type OrderRequest = 'pay' | 'cancel' | 'process';
+/**
+ * The same requests as the updates above, recorded durably without waiting: the API sends it when an update got no
+ * answer in time (a backlog, no worker polling), so its 202 Accepted is true — a signal is in the history at once and
+ * is acted on when the workflow runs, whereas an update needs a worker to be accepted.
+ */
+export const orderRequestSignal = defineSignal<[OrderRequest]>('orderRequest');
 
 export const searchAttributes = {
   orderId: defineSearchAttributeKey('OrderId', SearchAttributeType.KEYWORD),

@@ -29,6 +29,7 @@ import {
   cancelOrderUpdate,
   confirmPaymentUpdate,
   getStateQuery,
+  orderRequestSignal,
   searchAttributes,
   type OrderWorkflowState,
   type OrderWorkflowInput,
@@ -92,6 +93,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
     },
     { validator: rejectWhenFinal },
   );
+  setHandler(orderRequestSignal, (request) => {
+    if (isFinal()) return; // too late: the outcome is decided
+    if (request === 'pay') paymentConfirmed = true;
+    if (request === 'cancel') cancelRequested = true;
+    // 'process': the signal's start of the workflow was the request.
+  });
   setHandler(awaitProcessingUpdate, async () => {
     await condition(() => state.status !== 'Pending');
     return state.status;

@@ -14,8 +14,10 @@ import {
   awaitProcessingUpdate,
   cancelOrderUpdate,
   confirmPaymentUpdate,
+  orderRequestSignal,
   orderWorkflowId,
   searchAttributes,
+  type OrderRequest,
   type OrderWorkflowInput,
   type WorkflowOrderStatus,
 } from '../../workflows/order.definitions.ts';
@@ -27,8 +29,13 @@ export type OrderWorkflowSettings = { taskQueue: string; expiryMs: number; idPre
 /** What an update request came to: the status the workflow answered with, or still running at the deadline. */
 export type UpdateOutcome = WorkflowOrderStatus | 'in-progress';
 
-/** Past the deadline the gRPC call is cancelled; this much later the caller gets its answer whatever happens. */
-const DEADLINE_GRACE_MS = 500;
+/** Past the deadline the update's gRPC call is cancelled; this much later the caller gets its answer whatever happens. */
+const DEADLINE_GRACE_MS = 300;
+/** How long recording a request as a signal may take after the update's deadline (within the promised 1 s). */
+const SIGNAL_TIMEOUT_MS = 600;
+
+/** A second start joins the running workflow instead of failing. */
+const joinRunning = { workflowIdConflictPolicy: 'USE_EXISTING' } as const;
 
 function isUnavailable(err: unknown): boolean {
   for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
@@ -56,7 +63,6 @@ export class OrderWorkflowClient {
       workflowId: this.workflowId(order.orderId),
       taskQueue: this.settings.taskQueue,
       args: [input] as [OrderWorkflowInput],
-      workflowIdConflictPolicy: 'USE_EXISTING' as const,
       workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
       typedSearchAttributes: [
         { key: searchAttributes.orderId, value: String(order.orderId) },
@@ -73,7 +79,7 @@ export class OrderWorkflowClient {
    */
   async ensureStarted(order: OrderRef): Promise<'started-or-running' | 'already-closed' | 'id-used-by-another-order'> {
     try {
-      await this.client.workflow.start(orderWorkflow, this.startOptions(order));
+      await this.client.workflow.start(orderWorkflow, { ...this.startOptions(order), ...joinRunning });
       return 'started-or-running';
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -87,43 +93,66 @@ export class OrderWorkflowClient {
 
   /**
    * Sends an update (starting the workflow if needed) and waits for its result until `deadline`. A workflow that has
-   * not answered by then (a backlog, no worker polling) is 'in-progress': the update stays with the workflow and takes
-   * effect when it gets there. Temporal unreachable is an UnavailableError; any other refusal is rethrown.
+   * not answered by then (a backlog, no worker polling) gets the request as a signal instead, which is durable at
+   * once: 'in-progress', the request takes effect when the workflow gets there. Temporal unreachable (or not
+   * recording the signal in time) is an UnavailableError; any other refusal is rethrown.
    */
-  private async update(order: OrderRef, update: typeof confirmPaymentUpdate, deadline: Date): Promise<UpdateOutcome> {
+  private async update(
+    order: OrderRef,
+    update: typeof confirmPaymentUpdate,
+    request: OrderRequest,
+    deadline: Date,
+  ): Promise<UpdateOutcome> {
     const call = this.client.connection.withDeadline(deadline, () =>
       this.client.workflow.executeUpdateWithStart(update, {
-        startWorkflowOperation: new WithStartWorkflowOperation(orderWorkflow, this.startOptions(order)),
+        startWorkflowOperation: new WithStartWorkflowOperation(orderWorkflow, { ...this.startOptions(order), ...joinRunning }),
       }),
     );
     let timer: NodeJS.Timeout | undefined;
-    const backstop = new Promise<'in-progress'>((resolve) => {
-      timer = setTimeout(() => resolve('in-progress'), Math.max(0, deadline.getTime() - Date.now()) + DEADLINE_GRACE_MS);
+    const backstop = new Promise<'no-answer'>((resolve) => {
+      timer = setTimeout(() => resolve('no-answer'), Math.max(0, deadline.getTime() - Date.now()) + DEADLINE_GRACE_MS);
     });
     try {
-      return await Promise.race([call, backstop]);
+      const outcome = await Promise.race([call, backstop]);
+      if (outcome !== 'no-answer') return outcome;
     } catch (err) {
-      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err)) return 'in-progress';
-      if (isUnavailable(err)) throw new UnavailableError('Order processing is temporarily unavailable; please retry');
-      throw err;
+      const noAnswer = err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err) || isUnavailable(err);
+      if (!noAnswer) throw err;
     } finally {
       clearTimeout(timer);
       call.catch(() => undefined); // the backstop may have answered first
+    }
+    await this.record(order, request);
+    return 'in-progress';
+  }
+
+  /** Records the request as a signal (starting the workflow if needed); UnavailableError when Temporal does not take it. */
+  private async record(order: OrderRef, request: OrderRequest): Promise<void> {
+    // Signal-with-start joins a running workflow by definition (it takes no conflict policy).
+    const options = this.startOptions(order);
+    try {
+      await this.client.connection.withDeadline(Date.now() + SIGNAL_TIMEOUT_MS, () =>
+        this.client.workflow.signalWithStart(orderWorkflow, { ...options, signal: orderRequestSignal, signalArgs: [request] }),
+      );
+    } catch (err) {
+      // A closed run refuses a new start (REJECT_DUPLICATE): the order is final, the database says how.
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+      throw new UnavailableError('Order processing is temporarily unavailable; please retry');
     }
   }
 
   /** Resolves with the order's final status once the confirmation took effect. */
   confirmPayment(order: OrderRef, deadline: Date): Promise<UpdateOutcome> {
-    return this.update(order, confirmPaymentUpdate, deadline);
+    return this.update(order, confirmPaymentUpdate, 'pay', deadline);
   }
 
   /** Resolves with the order's final status (Cancelled, or Completed if payment won the race). */
   cancel(order: OrderRef, deadline: Date): Promise<UpdateOutcome> {
-    return this.update(order, cancelOrderUpdate, deadline);
+    return this.update(order, cancelOrderUpdate, 'cancel', deadline);
   }
 
   /** Resolves once the order has left Pending. */
   awaitProcessing(order: OrderRef, deadline: Date): Promise<UpdateOutcome> {
-    return this.update(order, awaitProcessingUpdate, deadline);
+    return this.update(order, awaitProcessingUpdate, 'process', deadline);
   }
 }

@@ -14,7 +14,17 @@ export type WorkerDeps = {
   activities?: object;
   /** Another bundle entry point to compile (tests add test-only workflows); default: the production `workflowsPath`. */
   workflowsPath?: string;
-} & Partial<Pick<WorkerOptions, 'workflowBundle' | 'maxConcurrentActivityTaskExecutions' | 'shutdownGraceTime'>>;
+} & Partial<
+  Pick<
+    WorkerOptions,
+    | 'workflowBundle'
+    | 'maxConcurrentActivityTaskExecutions'
+    | 'maxConcurrentLocalActivityExecutions'
+    | 'maxConcurrentWorkflowTaskExecutions'
+    | 'maxCachedWorkflows'
+    | 'shutdownGraceTime'
+  >
+>;
 
 /** A worker on `taskQueue`: runs a prebuilt `workflowBundle` if given, else bundles `workflowsPath`. */
 export async function createWorker({

@@ -1,6 +1,6 @@
 // The running app (all roles, started as its own process against the real services): liveness and readiness.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startApp, type RunningApp } from '../helpers/app-process.ts';
+import { freePort, startApp, type RunningApp } from '../helpers/app-process.ts';
 
 describe('health endpoints of the running app', () => {
   let app: RunningApp;
@@ -32,5 +32,46 @@ describe('health endpoints of the running app', () => {
     const res = await fetch(`${app.url}/no/such/route`);
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ message: 'Route GET /no/such/route not found' });
+  });
+});
+
+describe('the API while Temporal is unreachable', () => {
+  let app: RunningApp;
+
+  beforeAll(async () => {
+    // A port nothing listens on: the API role must start anyway.
+    app = await startApp({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, ORDER_REQUEST_TIMEOUT: '3s' }, 'api');
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  const call = async (method: string, path: string, body?: unknown, token?: string) => {
+    const res = await fetch(`${app.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  it('when it starts, then it takes orders (they need only PostgreSQL), /ready names Temporal, and paying is 503', async () => {
+    const login = await call('POST', '/api/auth/login', { email: 'test@example.com', password: 'Password123!' });
+    expect(login.status).toBe(200);
+    const token = login.body.token as string;
+    const product = await call('PUT', '/api/product', { name: `Outage item ${Date.now()}`, price: 3.5, stock: 4 }, token);
+    const order = await call('PUT', '/api/order', { items: [{ productId: product.body.id, quantity: 1 }] }, token);
+    expect(order.status).toBe(201);
+    expect(order.body.status).toBe('Pending');
+
+    const ready = await call('GET', '/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.temporal.ok).toBe(false);
+    expect(ready.body.checks.postgres).toEqual({ ok: true });
+
+    const pay = await call('POST', `/api/order/${order.body.id}/pay`, undefined, token);
+    expect(pay.status).toBe(503);
+    expect(pay.body.message).toMatch(/temporarily unavailable/);
   });
 });

@@ -10,6 +10,7 @@ import {
   cancelOrderUpdate,
   confirmPaymentUpdate,
   getStateQuery,
+  orderRequestSignal,
   orderWorkflowId,
   type StatusChange,
 } from '../../workflows/order.definitions.ts';
@@ -121,6 +122,30 @@ describe('OrderWorkflow (time-skipping test server, stubbed activities)', () => 
     expect(result).toBe('Completed');
     expect(calls).toEqual(['markProcessing', 'chargePayment', 'completeOrder']);
   });
+
+  it.each([
+    ['pay', 'Completed', 'completeOrder'],
+    ['cancel', 'Cancelled', 'cancelOrder'],
+  ] as const)(
+    'when a %s request arrives as a signal while the order waits, then it takes effect like the update',
+    async (request, status, step) => {
+      const { calls, activities } = stubActivities({ approved: false });
+      const order = newOrder();
+      const state = await withWorker(activities, async () => {
+        await workflows.ensureStarted(order);
+        const handle = handleOf(order.orderId);
+        await eventually(
+          () => handle.query(getStateQuery),
+          (s) => s.phase === 'awaiting-payment',
+          { what: 'awaiting payment' },
+        );
+        await handle.signal(orderRequestSignal, request);
+        return handle.result();
+      });
+      expect(state.status).toBe(status);
+      expect(calls).toEqual(['markProcessing', 'chargePayment', step]);
+    },
+  );
 
   it('when the customer cancels while the order waits for payment, then the compensation runs and the order is cancelled', async () => {
     const { calls, activities } = stubActivities({ approved: false });
