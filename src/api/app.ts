@@ -34,6 +34,15 @@ export function createApp({ orm, config, log, probes, workflows, sagaHealth }: A
   const app = router();
 
   app.use(requestId());
+  // Hono hands only Error instances to onError; anything else thrown (a string, an error object from another realm,
+  // as jest's module sandbox makes of Node's socket errors) is wrapped so it gets the same JSON answer and log line.
+  app.use(async (_c, next) => {
+    try {
+      await next();
+    } catch (err) {
+      throw err instanceof Error ? err : new Error(String((err as { message?: unknown })?.message ?? err), { cause: err });
+    }
+  });
   app.use(async (c, next) => {
     const started = performance.now();
     await next();

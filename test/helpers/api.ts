@@ -5,6 +5,7 @@ import type { AppEnv } from '../../src/api/context.ts';
 import { createApp } from '../../src/api/app.ts';
 import { initOrm, type Orm } from '../../src/db/orm.ts';
 import { testConfig, testLogger } from './config.ts';
+import type { Logger } from '../../src/logger.ts';
 import type { Config } from '../../src/config.ts';
 import type { OrderWorkflowUpdates } from '../../src/orders/order-status-requests.ts';
 import { startTestSaga, type TestSaga } from './saga.ts';
@@ -37,12 +38,12 @@ const noSaga: OrderWorkflowUpdates = {
 
 export async function startTestApi(
   overrides: Record<string, string> = {},
-  options: { saga?: boolean; polling?: boolean } = {},
+  options: { saga?: boolean; polling?: boolean; log?: Logger } = {},
 ): Promise<TestApi> {
   const config = testConfig(overrides);
   const orm = await initOrm(config);
   const saga = options.saga ? await startTestSaga(orm, config, { polling: options.polling ?? true }) : undefined;
-  const app = createApp({ orm, config, log: testLogger(config), probes: {}, workflows: saga?.workflows ?? noSaga });
+  const app = createApp({ orm, config, log: options.log ?? testLogger(config), probes: {}, workflows: saga?.workflows ?? noSaga });
 
   const request: TestApi['request'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };

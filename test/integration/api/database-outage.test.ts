@@ -1,0 +1,80 @@
+// PostgreSQL going away under a running API: the app reaches the database through a TCP proxy this test controls.
+// While the proxy is down every request that needs the database answers 503 with Retry-After (never a 500, and a
+// client mistake stays 4xx), each logged as an error with its request id; once it is back, requests succeed again.
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { pino } from 'pino';
+import { startTestApi, type TestApi } from '../../helpers/api.ts';
+import { freePort } from '../../helpers/app-process.ts';
+import { eventually } from '../../helpers/eventually.ts';
+
+const target = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://invalid');
+let port: number;
+let proxy: Server | undefined;
+const sockets = new Set<Socket>();
+
+function openProxy(): Promise<void> {
+  proxy = createServer((client) => {
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  return new Promise((resolve) => proxy!.listen(port, '127.0.0.1', () => resolve()));
+}
+
+function closeProxy(): Promise<void> {
+  for (const s of sockets) s.destroy();
+  return new Promise((resolve) => proxy!.close(() => resolve()));
+}
+
+const errors: Array<{ msg: string; requestId?: string }> = [];
+const log = pino({ level: 'error', base: undefined }, { write: (line: string) => void errors.push(JSON.parse(line)) });
+
+let api: TestApi;
+let token: string;
+beforeAll(async () => {
+  port = await freePort();
+  await openProxy();
+  const url = new URL(target);
+  url.port = String(port);
+  url.hostname = '127.0.0.1';
+  api = await startTestApi({ DATABASE_URL: url.toString() }, { log });
+  token = await api.login('test@example.com', 'Password123!');
+});
+afterAll(async () => {
+  if (!proxy?.listening) await openProxy();
+  await api?.close();
+  await closeProxy();
+});
+
+describe('when PostgreSQL becomes unreachable', () => {
+  it('then reads and writes answer 503 with Retry-After, each logged with its request id, and a client mistake stays 400', async () => {
+    await closeProxy();
+
+    for (const [method, path, body] of [
+      ['GET', '/api/product', undefined],
+      ['PUT', '/api/order', { items: [{ productId: 1, quantity: 1 }] }],
+    ] as const) {
+      const res = await api.request(method, path, { token, ...(body ? { body } : {}) });
+      expect({ path, status: res.status }).toEqual({ path, status: 503 });
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(res.body).toEqual({ message: expect.stringMatching(/temporarily unavailable/), requestId: expect.any(String) });
+      expect(errors).toContainEqual(expect.objectContaining({ msg: 'database unreachable', requestId: res.body.requestId }));
+    }
+    const mistake = await api.request('PUT', '/api/order', { token, rawBody: '{not json' });
+    expect(mistake.status).toBe(400);
+  });
+
+  it('then, once it is back, the same requests succeed again', async () => {
+    await openProxy();
+    await eventually(
+      async () => (await api.request('GET', '/api/product', { token })).status,
+      (status) => status === 200,
+      { what: 'GET /api/product answering 200 again' },
+    );
+  });
+});
