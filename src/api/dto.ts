@@ -1,5 +1,6 @@
 // Entity → JSON DTO mappings: explicit, so nothing (like a password hash) leaks by accident.
-import type { IOrder, IProduct, IUser } from '../db/entities.ts';
+import type { IProduct, IUser } from '../db/entities.ts';
+import type { OrderView } from '../orders/order-view.ts';
 import { toJsonNumber } from '../domain/money.ts';
 
 export const toUserDto = (u: IUser) => ({
@@ -10,25 +11,24 @@ export const toUserDto = (u: IUser) => ({
   updatedAt: u.updatedAt.toISOString(),
 });
 
-export const toProductDto = (p: IProduct) => ({
+/** A product entity, or a row read with SQL (price as text, createdAt already ISO text). */
+type ProductLike = Pick<IProduct, 'id' | 'name' | 'description' | 'price' | 'stock'> & { createdAt: Date | string };
+
+export const toProductDto = (p: ProductLike) => ({
   id: p.id,
   name: p.name,
   description: p.description ?? null,
   price: toJsonNumber(p.price),
   stock: p.stock,
-  createdAt: p.createdAt.toISOString(),
+  createdAt: typeof p.createdAt === 'string' ? p.createdAt : p.createdAt.toISOString(),
 });
 
-/** Needs the order's items with their products populated. */
-export const toOrderDto = (o: IOrder) => ({
+export const toOrderDto = (o: OrderView) => ({
   id: o.id,
-  userId: o.user.id,
+  userId: o.userId,
   total: toJsonNumber(o.total),
   status: o.status,
-  createdAt: o.createdAt.toISOString(),
-  updatedAt: o.updatedAt.toISOString(),
-  items: o.items
-    .getItems()
-    .sort((a, b) => a.id - b.id)
-    .map((i) => ({ id: i.id, productId: i.product.id, productName: i.product.name, quantity: i.quantity, price: toJsonNumber(i.price) })),
+  createdAt: o.createdAt,
+  updatedAt: o.updatedAt,
+  items: o.items.map((i) => ({ ...i, price: toJsonNumber(i.price) })),
 });

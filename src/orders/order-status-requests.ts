@@ -3,12 +3,12 @@
 // workflow), and the database then tells whether the order got where the request wanted. Which statuses accept a
 // request, and when it counts as done, both follow from the lifecycle table (order-lifecycle.ts).
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { IOrder } from '../db/entities.ts';
 import { StateConflictError, UnavailableError } from '../domain/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { OrderWorkflowClient, UpdateOutcome } from '../temporal/order-workflow.client.ts';
 import { canReach, hasReached, type OrderStatus } from './order-lifecycle.ts';
 import { loadOrder, ownOrder } from './order.service.ts';
+import type { OrderView } from './order-view.ts';
 
 /** The workflow updates the API sends. */
 export type OrderWorkflowUpdates = Pick<OrderWorkflowClient, 'awaitProcessing' | 'confirmPayment' | 'cancel'>;
@@ -41,7 +41,7 @@ export type StatusRequest = {
 
 /** `done`: the order got to the target (or past it). Otherwise the workflow has the request and had not finished it
  * by the deadline; the order is shown as it is now. */
-export type StatusRequestResult = { order: IOrder; done: boolean };
+export type StatusRequestResult = { order: OrderView; done: boolean };
 
 /**
  * Asks the caller's order to move to `target`. A request the order's status can no longer lead to is a
@@ -57,7 +57,7 @@ export async function requestStatus(
   const order = await ownOrder(em, userId, orderId);
   if (alreadyThereIsSuccess && hasReached(order.status, target)) return { order, done: true };
   if (!canReach(order.status, target)) throw conflict(verb, order.status);
-  const ref = { orderId: order.id, userId: order.user.id, total: order.total, createdAt: order.createdAt.toISOString() };
+  const ref = { orderId: order.id, userId: order.userId, total: order.total, createdAt: order.createdAt };
   let outcome: UpdateOutcome | undefined;
   try {
     outcome = await send(workflows)(ref, new Date(Date.now() + timeoutMs));

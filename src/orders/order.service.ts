@@ -4,70 +4,76 @@
 // a deleted order is released exactly once. Errors are domain errors (src/domain/errors.ts), never HTTP.
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Order, OrderItem, type IOrder } from '../db/entities.ts';
+import { Order } from '../db/entities.ts';
 import { AccessDeniedError, notFound, RuleViolationError, StateConflictError } from '../domain/errors.ts';
 import { formatCents, toCents } from '../domain/money.ts';
 import { discardPendingEvents, enqueueEvent } from '../outbox/outbox.ts';
 import { allows, TRANSITIONS } from './order-lifecycle.ts';
 import { releaseOrderStock, reserveStock, type OrderLine } from './order-stock.ts';
+import { findOrderView, listOrderViews, type OrderView } from './order-view.ts';
 
 export type { OrderLine } from './order-stock.ts';
 
 /** numeric(18,2) holds at most 16 integer digits. */
 const MAX_TOTAL_CENTS = 10n ** 18n - 1n;
 
-const withItems = { populate: ['items', 'items.product'] } as const;
-
-export async function placeOrder(em: EntityManager, userId: number, lines: OrderLine[]): Promise<IOrder> {
-  const orderId = await em.transactional(async (tx) => {
+export async function placeOrder(em: EntityManager, userId: number, lines: OrderLine[]): Promise<OrderView> {
+  return em.transactional(async (tx) => {
     const products = await reserveStock(tx, lines);
     const totalCents = lines.reduce((sum, l) => sum + toCents(products.get(l.productId)!.price) * BigInt(l.quantity), 0n);
     if (totalCents > MAX_TOTAL_CENTS) throw new RuleViolationError('Order total exceeds the largest amount that can be recorded');
-    const order = tx.create(Order, { user: userId, total: formatCents(totalCents), status: 'Pending' });
-    for (const { productId, quantity } of lines) {
-      tx.create(OrderItem, { order, product: productId, quantity, price: products.get(productId)!.price });
-    }
-    await tx.flush();
+    const total = formatCents(totalCents);
+    const now = new Date();
+    const [order] = await tx.execute<{ id: number }[]>(
+      `insert into orders (user_id, total, status, created_at, updated_at) values (?, ?, 'Pending', ?, ?) returning id`,
+      [userId, total, now, now],
+    );
+    const orderId = order!.id;
+    const inserted = await tx.execute<{ id: number; product_id: number; quantity: number; price: string }[]>(
+      `insert into order_items (order_id, product_id, quantity, price, created_at, updated_at)
+       values ${lines.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')} returning id, product_id, quantity, price::text as price`,
+      lines.flatMap(({ productId, quantity }) => [orderId, productId, quantity, products.get(productId)!.price, now, now]),
+    );
+    const createdAt = now.toISOString();
     // Same transaction: the order exists if and only if its OrderCreated will be published (src/outbox/relay.ts).
-    await enqueueEvent(tx, {
-      type: 'OrderCreated',
-      version: 1,
-      orderId: order.id,
-      userId,
-      total: order.total,
-      createdAt: order.createdAt.toISOString(),
-    });
-    return order.id;
+    await enqueueEvent(tx, { type: 'OrderCreated', version: 1, orderId, userId, total, createdAt });
+    const items = inserted
+      .map((i) => ({
+        id: i.id,
+        productId: i.product_id,
+        productName: products.get(i.product_id)!.name,
+        quantity: i.quantity,
+        price: i.price,
+      }))
+      .sort((a, b) => a.id - b.id);
+    return { id: orderId, userId, total, status: 'Pending', createdAt, updatedAt: createdAt, items };
   });
-  return loadOrder(em.fork(), orderId);
 }
 
-export async function loadOrder(em: EntityManager, id: number): Promise<IOrder> {
-  const order = await em.findOne(Order, id, withItems);
+export async function loadOrder(em: EntityManager, id: number): Promise<OrderView> {
+  const order = await findOrderView(em, id);
   if (!order) throw notFound('Order', id);
   return order;
 }
 
-const ensureOwner = (order: IOrder, userId: number) => {
-  if (order.user.id !== userId) throw new AccessDeniedError('This order belongs to another user');
+const ensureOwner = (order: { userId: number }, userId: number) => {
+  if (order.userId !== userId) throw new AccessDeniedError('This order belongs to another user');
 };
 
-export async function ownOrder(em: EntityManager, userId: number, id: number): Promise<IOrder> {
+export async function ownOrder(em: EntityManager, userId: number, id: number): Promise<OrderView> {
   const order = await loadOrder(em, id);
   ensureOwner(order, userId);
   return order;
 }
 
-export async function listOrders(em: EntityManager, userId: number): Promise<IOrder[]> {
-  return em.find(Order, { user: userId }, { ...withItems, orderBy: { createdAt: 'desc', id: 'desc' } });
-}
+export const listOrders = listOrderViews;
 
 export async function deleteOrder(em: EntityManager, userId: number, id: number): Promise<void> {
   const rule = TRANSITIONS.delete;
   await em.transactional(async (tx) => {
     const order = await tx.findOne(Order, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!order) throw notFound('Order', id);
-    ensureOwner(order, userId);
+    ensureOwner({ userId: order.user.id }, userId);
     if (!allows('delete', order.status)) {
       throw new StateConflictError(`Cannot delete order with status '${order.status}'. Only pending orders can be deleted.`, {
         currentStatus: order.status,

@@ -7,6 +7,7 @@ import { formatCents, toCents } from '../../domain/money.ts';
 import type { AppEnv } from '../context.ts';
 import { toProductDto } from '../dto.ts';
 import { notFound } from '../../domain/errors.ts';
+import { isoTimestamp } from '../../db/sql.ts';
 import { AppError } from '../errors.ts';
 import { errors, jsonBody, ok, route, router } from '../openapi.ts';
 import { Conflict, CreateProductRequest, IdParam, Message, ProductDto, UpdateProductRequest } from '../schemas.ts';
@@ -58,6 +59,16 @@ const remove = route({
   responses: { 200: ok(Message, 'Deleted'), 409: ok(Conflict, 'Referenced in orders (orderCount)'), ...errors(400, 401, 404) },
 });
 
+// Reads go straight to SQL (no entity hydration: the hot path of a catalogue); writes use the entity.
+const PRODUCT_ROW = `select id, name, description, price::text as price, stock, ${isoTimestamp('created_at')} as "createdAt" from products`;
+type ProductRow = { id: number; name: string; description: string | null; price: string; stock: number; createdAt: string };
+
+async function readProduct(em: EntityManager, id: number): Promise<ProductRow> {
+  const [row] = await em.execute<ProductRow[]>(`${PRODUCT_ROW} where id = ?`, [id]);
+  if (!row) throw notFound('Product', id);
+  return row;
+}
+
 async function findProduct(em: EntityManager, id: number) {
   const product = await em.findOne(Product, id);
   if (!product) throw notFound('Product', id);
@@ -76,11 +87,11 @@ const inUse = (orderCount: number) => new AppError(409, 'Cannot delete product t
 export function productRoutes(): OpenAPIHono<AppEnv> {
   const app = router();
   app.openapi(list, async (c) => {
-    const products = await c.var.em.find(Product, {}, { orderBy: { id: 'asc' } });
+    const products = await c.var.em.execute<ProductRow[]>(`${PRODUCT_ROW} order by id`);
     return c.json(products.map(toProductDto), 200);
   });
 
-  app.openapi(getOne, async (c) => c.json(toProductDto(await findProduct(c.var.em, c.req.valid('param').id)), 200));
+  app.openapi(getOne, async (c) => c.json(toProductDto(await readProduct(c.var.em, c.req.valid('param').id)), 200));
 
   app.openapi(create, async (c) => {
     const body = c.req.valid('json');
