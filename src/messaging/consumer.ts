@@ -103,19 +103,29 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
   };
 
   let consumer: Consumer;
+  const restartUntilRunning = async (crashed: Consumer) => {
+    await crashed.disconnect().catch(() => undefined);
+    for (let attempt = 1; !stopping; attempt++) {
+      await sleep(Math.min(maxBackoffMs * 3, 1000 * 2 ** Math.min(attempt - 1, 5)));
+      if (stopping) return;
+      try {
+        await start();
+        log.info({ groupId, attempt }, 'consumer restarted');
+        return;
+      } catch (err) {
+        log.error({ err: String(err), groupId, attempt }, 'consumer restart failed; retrying');
+        await consumer.disconnect().catch(() => undefined);
+      }
+    }
+  };
   const start = async () => {
     consumer = kafka.consumer({ groupId, retry: { retries: 10 } });
     consumer.on(consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload as { error: Error; restart: boolean };
       log.error({ err: String(error), restart }, 'consumer crashed');
-      // kafkajs restarts by itself after retriable errors; after any other it stays down unless restarted here.
-      if (!restart && !stopping) {
-        void sleep(5000).then(async () => {
-          if (stopping) return;
-          await consumer.disconnect().catch(() => undefined);
-          await start().catch((err: unknown) => log.error({ err: String(err) }, 'consumer restart failed'));
-        });
-      }
+      // kafkajs restarts by itself after retriable errors; after any other it stays down unless restarted here, and
+      // a restart that fails (the broker still away) is tried again with backoff until one succeeds or we stop.
+      if (!restart && !stopping) void restartUntilRunning(consumer);
     });
     consumer.on(consumer.events.GROUP_JOIN, () => void warnAboutForeignMembers(consumer));
     await consumer.connect();

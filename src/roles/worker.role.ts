@@ -12,7 +12,7 @@ export const startWorkerRole: RoleStarter = async (resources) => {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ orm, paymentProvider }),
+    activities: createActivities({ orm, paymentProvider, log }),
     // Unset: the SDK's defaults (the cache size follows the heap limit). See README "Performance".
     ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined && { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS }),
     ...(config.WORKER_MAX_CONCURRENT_ACTIVITIES !== undefined && {

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { NativeConnection } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { createActivities } from '../../activities/index.ts';
-import type { PaymentProvider, PaymentRequest } from '../../activities/payment.activities.ts';
+import type { Charge, PaymentProvider } from '../../activities/payment.activities.ts';
 import type { Config } from '../../src/config.ts';
 import type { Orm } from '../../src/db/orm.ts';
 import { connectTemporal } from '../../src/temporal/connection.ts';
@@ -19,7 +19,7 @@ export class ScriptedPaymentProvider implements PaymentProvider {
   approveAll = false;
   readonly charged: number[] = [];
 
-  async charge(request: PaymentRequest) {
+  async charge(request: Charge) {
     this.charged.push(request.orderId);
     const approved = this.approveAll || this.approved.has(request.orderId);
     return { approved, reference: `scripted-${request.orderId}` };

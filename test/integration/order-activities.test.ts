@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createOrderActivities } from '../../activities/order.activities.ts';
-import { createPaymentActivities, SimulatedPaymentProvider } from '../../activities/payment.activities.ts';
+import { createPaymentActivities, SimulatedPaymentProvider, type Charge } from '../../activities/payment.activities.ts';
 import { initOrm, type Orm } from '../../src/db/orm.ts';
 import { OrderCancelled, OrderCompleted, OrderExpired } from '../../src/messaging/events.ts';
 import { startTestApi, type TestApi } from '../helpers/api.ts';
@@ -166,6 +166,26 @@ describe('payment activity (simulated provider)', () => {
 
   it('when the provider declines, then the activity returns a declined result instead of failing (a decline is not retried)', async () => {
     expect(await run(chargePaymentWith(0, 0), charge)).toEqual({ approved: false, reference: 'sim-42-declined' });
+  });
+
+  it('when a charge is retried (a later attempt, another worker process), then it carries the same idempotency key', async () => {
+    const keys: string[] = [];
+    const recording = { charge: async (c: Charge) => (keys.push(c.idempotencyKey), { approved: true, reference: 'r' }) };
+    const chargePayment = createPaymentActivities({ provider: recording }).chargePayment;
+    await runIn(new MockActivityEnvironment({ attempt: 1 }, { logger: new DefaultLogger('WARN') }), chargePayment, charge);
+    await runIn(new MockActivityEnvironment({ attempt: 3 }, { logger: new DefaultLogger('WARN') }), chargePayment, charge);
+    expect(keys).toEqual(['order-42-payment', 'order-42-payment']);
+  });
+
+  it('when two simulated providers (two worker processes) are asked about the same orders, then each order gets one answer', async () => {
+    const first = chargePaymentWith(0, 0.5);
+    const second = chargePaymentWith(0, 0.5);
+    const orders = Array.from({ length: 40 }, (_, i) => ({ orderId: 1000 + i, total: '1.00' }));
+    const answers = async (charge: typeof first) => Promise.all(orders.map(async (o) => (await run(charge, o)).approved));
+    const [a, b] = [await answers(first), await answers(second)];
+    expect(a).toEqual(b);
+    // The success rate still applies across orders: some are approved and some declined.
+    expect(new Set(a)).toEqual(new Set([true, false]));
   });
 
   it('when the provider takes a few seconds, then the activity heartbeats while it waits', async () => {
