@@ -4,8 +4,21 @@
 declare module 'autocannon' {
   import type { EventEmitter } from 'node:events';
 
-  interface Options {
+  /** One request of a connection's sequence; `setupRequest` may rewrite it before each send. */
+  export interface RequestParams {
+    method?: string;
+    path?: string;
+    body?: string;
+    headers?: Record<string, string>;
+  }
+
+  export interface Request extends RequestParams {
+    setupRequest?: (request: RequestParams, context: Record<string, unknown>) => RequestParams;
+  }
+
+  export interface Options {
     url: string;
+    requests?: Request[];
     connections?: number;
     /** Seconds. */
     duration?: number;
@@ -19,7 +32,7 @@ declare module 'autocannon' {
   }
 
   /** Latencies in ms; requests and throughput per one-second sample. */
-  interface Stats {
+  export interface Stats {
     average: number;
     mean: number;
     stddev: number;
@@ -32,7 +45,7 @@ declare module 'autocannon' {
     p99: number;
   }
 
-  interface Result {
+  export interface Result {
     url: string;
     connections: number;
     pipelining: number;
@@ -52,7 +65,7 @@ declare module 'autocannon' {
   }
 
   /** The run: an EventEmitter that is also a promise of its result. */
-  interface Instance extends EventEmitter, PromiseLike<Result> {}
+  export interface Instance extends EventEmitter, PromiseLike<Result> {}
 
   function autocannon(options: Options): Instance;
   export default autocannon;
