@@ -57,7 +57,10 @@ describe('the API while Temporal is unreachable', () => {
   };
 
   it('when it starts, then it takes orders (they need only PostgreSQL), /ready names Temporal, and paying is 503', async () => {
-    const login = await call('POST', '/api/auth/login', { email: 'test@example.com', password: 'Password123!' });
+    // A user of its own: the seeded ones' orders are what the seed tests check.
+    const email = `outage-${process.pid}-${Date.now()}@example.com`;
+    expect((await call('PUT', '/api/user', { name: 'Outage Customer', email, password: 'Secret123!' })).status).toBe(201);
+    const login = await call('POST', '/api/auth/login', { email, password: 'Secret123!' });
     expect(login.status).toBe(200);
     const token = login.body.token as string;
     const product = await call('PUT', '/api/product', { name: `Outage item ${Date.now()}`, price: 3.5, stock: 4 }, token);

@@ -43,7 +43,7 @@ beforeAll(async () => {
   url.port = String(port);
   url.hostname = '127.0.0.1';
   api = await startTestApi({ DATABASE_URL: url.toString() }, { log });
-  token = await api.login('test@example.com', 'Password123!');
+  token = (await api.newUser('Outage Reader')).token;
 });
 afterAll(async () => {
   if (!proxy?.listening) await openProxy();
