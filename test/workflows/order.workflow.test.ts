@@ -64,6 +64,18 @@ describe('OrderWorkflow (time-skipping test server, stubbed activities)', () => 
   const handleOf = (orderId: number) => env.client.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(idPrefix, orderId));
   const newOrder = () => ({ orderId: ++nextOrderId, userId: 7, total: '1029.98', createdAt: new Date().toISOString() });
 
+  /** Starts the order's workflow and waits until it is waiting for payment (its payment was declined). */
+  async function startedAndWaiting(order: ReturnType<typeof newOrder>) {
+    await workflows.ensureStarted(order);
+    const handle = handleOf(order.orderId);
+    const waiting = await eventually(
+      () => handle.query(getStateQuery),
+      (s) => s.phase === 'awaiting-payment',
+      { what: 'awaiting payment' },
+    );
+    return { handle, waiting };
+  }
+
   async function withWorker<T>(activities: Activities, body: () => Promise<T>): Promise<T> {
     const worker = await createWorker({
       connection: env.nativeConnection,
@@ -108,13 +120,7 @@ describe('OrderWorkflow (time-skipping test server, stubbed activities)', () => 
     const { calls, activities } = stubActivities({ approved: false });
     const order = newOrder();
     const result = await withWorker(activities, async () => {
-      await workflows.ensureStarted(order);
-      const handle = handleOf(order.orderId);
-      const waiting = await eventually(
-        () => handle.query(getStateQuery),
-        (s) => s.phase === 'awaiting-payment',
-        { what: 'awaiting payment' },
-      );
+      const { handle, waiting } = await startedAndWaiting(order);
       expect(waiting.expiresAt).not.toBeNull();
       await env.sleep('9m'); // most of the expiry passes; the timer has not fired yet
       return handle.executeUpdate(confirmPaymentUpdate);
@@ -132,13 +138,7 @@ describe('OrderWorkflow (time-skipping test server, stubbed activities)', () => 
       const { calls, activities } = stubActivities({ approved: false });
       const order = newOrder();
       const state = await withWorker(activities, async () => {
-        await workflows.ensureStarted(order);
-        const handle = handleOf(order.orderId);
-        await eventually(
-          () => handle.query(getStateQuery),
-          (s) => s.phase === 'awaiting-payment',
-          { what: 'awaiting payment' },
-        );
+        const { handle } = await startedAndWaiting(order);
         await handle.signal(orderRequestSignal, request);
         return handle.result();
       });
@@ -151,13 +151,7 @@ describe('OrderWorkflow (time-skipping test server, stubbed activities)', () => 
     const { calls, activities } = stubActivities({ approved: false });
     const order = newOrder();
     const result = await withWorker(activities, async () => {
-      await workflows.ensureStarted(order);
-      const handle = handleOf(order.orderId);
-      await eventually(
-        () => handle.query(getStateQuery),
-        (s) => s.phase === 'awaiting-payment',
-        { what: 'awaiting payment' },
-      );
+      const { handle } = await startedAndWaiting(order);
       return handle.executeUpdate(cancelOrderUpdate);
     });
     expect(result).toBe('Cancelled');
@@ -168,13 +162,7 @@ describe('OrderWorkflow (time-skipping test server, stubbed activities)', () => 
     const { activities } = stubActivities({ approved: false });
     const order = newOrder();
     await withWorker(activities, async () => {
-      await workflows.ensureStarted(order);
-      const handle = handleOf(order.orderId);
-      await eventually(
-        () => handle.query(getStateQuery),
-        (s) => s.phase === 'awaiting-payment',
-        { what: 'awaiting payment' },
-      );
+      const { handle } = await startedAndWaiting(order);
       expect(await handle.executeUpdate(confirmPaymentUpdate)).toBe('Completed');
       // The payment update was answered in the workflow task that also closed the run, so no run is left to update.
       const refused = handle.executeUpdate(cancelOrderUpdate);
