@@ -16,14 +16,9 @@ export const IdParam = z.object({
     .openapi({ param: { name: 'id', in: 'path' }, example: '1', type: 'integer' }),
 });
 
-/** PostgreSQL text cannot hold NUL characters; refuse them up front instead of failing at insert time. */
-const text = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .min(min)
-    .max(max)
-    .refine((v) => !v.includes('\u0000'), 'must not contain NUL characters');
+/** PostgreSQL text cannot hold NUL characters; refuse them up front instead of failing in the query. */
+const noNul = (v: string) => !v.includes('\u0000');
+const text = (min: number, max: number) => z.string().trim().min(min).max(max).refine(noNul, 'must not contain NUL characters');
 
 const id = z.number().int().min(1).max(INT_MAX);
 const money = z.number().min(0).max(MONEY_MAX).refine(hasAtMostTwoDecimals, 'must have at most two decimals').openapi({ example: 29.99 });
@@ -33,7 +28,7 @@ const email = text(0, 100).pipe(z.email('must be a valid e-mail address')).opena
 export const Message = z.object({ message: z.string() }).openapi('Message');
 
 export const LoginRequest = z
-  .object({ email: z.string().min(1).max(200), password: z.string().min(1).max(200) })
+  .object({ email: z.string().min(1).max(200).refine(noNul, 'must not contain NUL characters'), password: z.string().min(1).max(200) })
   .openapi('LoginRequest', { example: { email: 'test@example.com', password: 'Password123!' } });
 
 export const UserDto = z.object({ id, name: z.string(), email: z.string(), createdAt: timestamp, updatedAt: timestamp }).openapi('User');

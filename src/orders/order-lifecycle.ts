@@ -51,6 +51,11 @@ export function isFinalStatus(status: OrderStatus): boolean {
   return !transitionList.some((t) => t.from.includes(status));
 }
 
+/** Statuses in which an order still holds its reserved stock: some transition from them gives it back. */
+export const STOCK_HOLDING_STATUSES: readonly OrderStatus[] = ORDER_STATUSES.filter((s) =>
+  transitionList.some((t) => t.releasesStock && t.from.includes(s)),
+);
+
 /** Whether `to` can be reached from `from` in one or more transitions. */
 export function canReach(from: OrderStatus, to: OrderStatus): boolean {
   const seen = new Set<OrderStatus>();

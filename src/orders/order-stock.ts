@@ -2,6 +2,10 @@
 // (cancel, expire, delete). Both run inside the caller's transaction, next to the change that justifies them.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { notFound, RuleViolationError } from '../domain/errors.ts';
+import { STOCK_HOLDING_STATUSES } from './order-lifecycle.ts';
+
+/** The stock column is a PostgreSQL integer. */
+export const MAX_STOCK = 2_147_483_647;
 
 export type OrderLine = { productId: number; quantity: number };
 export type ReservedProduct = { name: string; price: string };
@@ -38,4 +42,34 @@ export async function releaseOrderStock(tx: EntityManager, orderId: number): Pro
       where p.id = r.product_id`,
     [orderId],
   );
+}
+
+/**
+ * Sets a product's available stock (an admin's correction). Units reserved by open orders are not part of it: they
+ * come back when those orders are cancelled, expire or are deleted, so the new stock plus what is reserved must still
+ * fit the column, or that release would overflow. The product row is locked first, which holds off concurrent
+ * reservations of it until this transaction ends, so the reserved sum cannot change underneath the check.
+ */
+export async function setAvailableStock(tx: EntityManager, productId: number, stock: number): Promise<void> {
+  const [locked] = await tx.execute<{ id: number }[]>('select id from products where id = ? for update', [productId]);
+  if (!locked) throw notFound('Product', productId);
+  const reserved = await reservedStock(tx, productId);
+  if (stock + reserved > MAX_STOCK) {
+    throw new RuleViolationError(
+      `Stock ${stock} plus the ${reserved} units reserved by open orders exceeds ${MAX_STOCK}, the largest stock a product can have`,
+      { reserved, maxStock: MAX_STOCK - reserved },
+    );
+  }
+  await tx.execute('update products set stock = ? where id = ?', [stock, productId]);
+}
+
+/** Units of the product held by orders that may still give them back. */
+export async function reservedStock(tx: EntityManager, productId: number): Promise<number> {
+  const statuses = STOCK_HOLDING_STATUSES;
+  const [row] = await tx.execute<{ units: string | null }[]>(
+    `select sum(i.quantity) as units from order_items i join orders o on o.id = i.order_id
+      where i.product_id = ? and o.status in (${statuses.map(() => '?').join(', ')})`,
+    [productId, ...statuses],
+  );
+  return Number(row?.units ?? 0);
 }

@@ -6,7 +6,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Order } from '../db/entities.ts';
 import { AccessDeniedError, notFound, RuleViolationError, StateConflictError } from '../domain/errors.ts';
-import { formatCents, toCents } from '../domain/money.ts';
+import { formatCents, MAX_EXACT_CENTS, toCents } from '../domain/money.ts';
 import { discardPendingEvents, enqueueEvent } from '../outbox/outbox.ts';
 import { allows, TRANSITIONS } from './order-lifecycle.ts';
 import { releaseOrderStock, reserveStock, type OrderLine } from './order-stock.ts';
@@ -14,14 +14,15 @@ import { findOrderView, listOrderViews, type OrderView } from './order-view.ts';
 
 export type { OrderLine } from './order-stock.ts';
 
-/** numeric(18,2) holds at most 16 integer digits. */
-const MAX_TOTAL_CENTS = 10n ** 18n - 1n;
-
 export async function placeOrder(em: EntityManager, userId: number, lines: OrderLine[]): Promise<OrderView> {
   return em.transactional(async (tx) => {
     const products = await reserveStock(tx, lines);
     const totalCents = lines.reduce((sum, l) => sum + toCents(products.get(l.productId)!.price) * BigInt(l.quantity), 0n);
-    if (totalCents > MAX_TOTAL_CENTS) throw new RuleViolationError('Order total exceeds the largest amount that can be recorded');
+    if (totalCents > MAX_EXACT_CENTS) {
+      throw new RuleViolationError(
+        `Order total ${formatCents(totalCents)} exceeds ${formatCents(MAX_EXACT_CENTS)}, the largest amount an order can have`,
+      );
+    }
     const total = formatCents(totalCents);
     const now = new Date();
     const [order] = await tx.execute<{ id: number }[]>(

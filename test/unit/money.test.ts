@@ -1,6 +1,6 @@
 // Money arithmetic stays exact: integer cents as bigint between decimal strings.
 import { describe, expect, it } from '@jest/globals';
-import { formatCents, hasAtMostTwoDecimals, toCents, toJsonNumber } from '../../src/domain/money.ts';
+import { formatCents, hasAtMostTwoDecimals, MAX_EXACT_CENTS, toCents, toJsonNumber } from '../../src/domain/money.ts';
 
 describe('money', () => {
   it('when 0.10 is taken three times, then the total is exactly 0.30', () => {
@@ -30,5 +30,14 @@ describe('money', () => {
     expect(formatCents(0n)).toBe('0.00');
     expect(formatCents(7n)).toBe('0.07');
     expect(formatCents(123456789012345678n)).toBe('1234567890123456.78');
+  });
+
+  it('when an amount is up to MAX_EXACT_CENTS, then its JSON number parses back to the same cents; beyond, it is refused', () => {
+    for (const cents of [MAX_EXACT_CENTS, MAX_EXACT_CENTS - 1n, 123456789012345n, 1n, 10n]) {
+      const json = JSON.stringify(toJsonNumber(cents));
+      expect(toCents(Number(JSON.parse(json)))).toBe(cents);
+    }
+    expect(() => toJsonNumber(MAX_EXACT_CENTS + 1n)).toThrow(RangeError);
+    expect(() => toJsonNumber('9000999999999909.99')).toThrow(RangeError);
   });
 });

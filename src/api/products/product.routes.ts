@@ -10,6 +10,7 @@ import { notFound } from '../../domain/errors.ts';
 import { isoTimestamp } from '../../db/sql.ts';
 import { AppError } from '../errors.ts';
 import { errors, jsonBody, ok, route, router } from '../openapi.ts';
+import { setAvailableStock } from '../../orders/order-stock.ts';
 import { Conflict, CreateProductRequest, IdParam, Message, ProductDto, UpdateProductRequest } from '../schemas.ts';
 import { z } from '@hono/zod-openapi';
 
@@ -47,7 +48,7 @@ const update = route({
   summary: 'Update a product (body id must match the path)',
   access: 'authenticated',
   request: { params: IdParam, body: jsonBody(UpdateProductRequest) },
-  responses: { 200: ok(ProductDto, 'The updated product'), ...errors(400, 401, 404) },
+  responses: { 200: ok(ProductDto, 'The updated product'), ...errors(400, 401, 404, 422) },
 });
 const remove = route({
   method: 'delete',
@@ -110,14 +111,16 @@ export function productRoutes(): OpenAPIHono<AppEnv> {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     if (body.id !== id) throw new AppError(400, `Product ID mismatch: the path says ${id}, the body says ${body.id}`);
-    const em = c.var.em;
-    const product = await findProduct(em, id);
-    product.name = body.name;
-    product.description = body.description ?? null;
-    product.price = formatCents(toCents(body.price));
-    product.stock = body.stock;
-    await em.flush();
-    return c.json(toProductDto(product), 200);
+    await c.var.em.transactional(async (tx) => {
+      await setAvailableStock(tx, id, body.stock);
+      await tx.execute('update products set name = ?, description = ?, price = ? where id = ?', [
+        body.name,
+        body.description ?? null,
+        formatCents(toCents(body.price)),
+        id,
+      ]);
+    });
+    return c.json(toProductDto(await readProduct(c.var.em, id)), 200);
   });
 
   app.openapi(remove, async (c) => {

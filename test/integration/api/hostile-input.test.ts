@@ -196,3 +196,49 @@ describe('strings that look like code', () => {
     expectError(res, 401);
   });
 });
+
+describe('cases a fuzzing run broke (each once a 500 or a wrong number)', () => {
+  it('when the login e-mail is a NUL character, then 400 with a message', async () => {
+    const res = await send('POST', '/api/auth/login', { body: { email: '\u0000', password: 'x' } });
+
+    expectError(res, 400);
+  });
+
+  it('when stock is set so high that releasing an open order would overflow it, then 422 and releasing still works', async () => {
+    const product = await createProduct(api, token, { stock: 2_147_483_647 });
+    const order = await send<{ id: number }>('PUT', '/api/order', { token, body: { items: [{ productId: product.id, quantity: 5 }] } });
+    expect(order.status).toBe(201);
+    const update = (stock: number) =>
+      send<ProductDto>('POST', `/api/product/${product.id}`, { token, body: { ...validProduct(), id: product.id, stock } });
+
+    const tooHigh = await update(2_147_483_647);
+
+    expectError(tooHigh, 422, /5 units reserved by open orders/);
+    expect(tooHigh.body).toEqual(expect.objectContaining({ reserved: 5, maxStock: 2_147_483_642 }));
+    expect((await update(2_147_483_642)).status).toBe(200);
+    expect((await send('DELETE', `/api/order/${order.body.id}`, { token })).status).toBe(200);
+    expect((await send<ProductDto>('GET', `/api/product/${product.id}`, { token })).body.stock).toBe(2_147_483_647);
+  });
+
+  it('when an order total would not survive as a JSON number (999999999999.99 × 9001), then 422 and no stock is taken', async () => {
+    const product = await createProduct(api, token, { price: 999_999_999_999.99, stock: 10_000 });
+
+    const res = await send('PUT', '/api/order', { token, body: { items: [{ productId: product.id, quantity: 9001 }] } });
+
+    expectError(res, 422, /exceeds 9999999999999\.99/);
+    expect((await send<ProductDto>('GET', `/api/product/${product.id}`, { token })).body.stock).toBe(10_000);
+  });
+
+  it('when an order total is the largest amount allowed, then 201 and the JSON total is exactly that amount', async () => {
+    const product = await createProduct(api, token, { price: 999_999_999_999.99, stock: 10 });
+
+    const res = await send<{ total: number }>('PUT', '/api/order', { token, body: { items: [{ productId: product.id, quantity: 10 }] } });
+
+    expect(res.status).toBe(201);
+    expect(res.text).toContain('"total":9999999999999.9,');
+    const [row] = await sql<{ total: string }>(api, 'select total::text as total from orders where id = ?', [
+      (res.body as { id?: number }).id,
+    ]);
+    expect(row?.total).toBe('9999999999999.90');
+  });
+});
