@@ -22,6 +22,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool.optional(),
   PORT: port.default(3000),
+  // Unset: loopback (127.0.0.1) in development and test, every interface (0.0.0.0) in production.
+  HOST: z.string().min(1).optional(),
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -53,6 +55,23 @@ const schema = z.object({
   JWT_ISSUER: z.string().default('order-saga'),
   JWT_AUDIENCE: z.string().default('order-saga-clients'),
   JWT_EXPIRES_IN: duration.default(60 * 60 * 1000),
+  // Who may create, change and delete products: `any` logged-in user (the original contract) or only `admin`.
+  // Unset: admin in production, any otherwise.
+  PRODUCT_WRITE_ACCESS: z.enum(['any', 'admin']).optional(),
+  // Login throttling (429 with Retry-After): failed logins per account, and attempts per client address, per window.
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  LOGIN_MAX_ATTEMPTS_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
+  LOGIN_RATE_WINDOW: duration.default(15 * 60 * 1000),
+  // Browser origins allowed to call the API (comma-separated, e.g. https://shop.example.com); empty: no CORS.
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
   PAYMENT_DURATION: duration.default(5000),
   PAYMENT_SUCCESS_RATE: z.coerce.number().min(0).max(1).default(0.5),
   ORDER_EXPIRY: duration.default(10 * 60 * 1000),
@@ -67,7 +86,17 @@ const schema = z.object({
   SAGA_MAX_TASK_AGE: duration.default(30_000),
 });
 
-export type Config = z.infer<typeof schema>;
+type ParsedConfig = z.infer<typeof schema>;
+export type Config = Omit<ParsedConfig, 'HOST' | 'PRODUCT_WRITE_ACCESS'> & {
+  HOST: string;
+  PRODUCT_WRITE_ACCESS: 'any' | 'admin';
+};
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || host.startsWith('127.');
+}
 
 export class ConfigError extends Error {}
 
@@ -78,9 +107,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  const config = result.data;
-  if (config.NODE_ENV === 'production' && config.JWT_SECRET === DEV_JWT_SECRET) {
-    throw new ConfigError('invalid configuration:\n  JWT_SECRET: the dev-only default is refused when NODE_ENV=production');
+  const production = result.data.NODE_ENV === 'production';
+  const config: Config = {
+    ...result.data,
+    HOST: result.data.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    PRODUCT_WRITE_ACCESS: result.data.PRODUCT_WRITE_ACCESS ?? (production ? 'admin' : 'any'),
+  };
+  if (config.JWT_SECRET === DEV_JWT_SECRET) {
+    if (production) {
+      throw new ConfigError('invalid configuration:\n  JWT_SECRET: the dev-only default is refused when NODE_ENV=production');
+    }
+    if (!isLoopback(config.HOST)) {
+      throw new ConfigError(
+        `invalid configuration:\n  JWT_SECRET: the dev-only default is refused when listening beyond loopback (HOST=${config.HOST}); set a secret of your own`,
+      );
+    }
   }
   return config;
 }

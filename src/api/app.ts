@@ -1,9 +1,13 @@
 // Builds the Hono application from its dependencies; never listens (src/roles/api.role.ts does).
-// Pipeline: request id → access log → body limit → per-request EntityManager → the route's own bearer auth (unless
-// it is declared public) → zod validation (400 with the failing fields) → route → one error handler.
+// Pipeline: request id → access log → security headers → CORS (allow-list) → body limit → per-request
+// EntityManager → the route's own bearer auth (unless it is declared public) → zod validation (400 with the failing
+// fields) → route → one error handler. Every error answer is a problem document (src/api/errors.ts).
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
 import type { Config } from '../config.ts';
 import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logger.ts';
@@ -12,8 +16,9 @@ import type { SagaHealthReport } from '../saga-health.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import type { AppEnv } from './context.ts';
 import { docsRoutes } from './docs.ts';
-import { errorHandler } from './errors.ts';
-import { router } from './openapi.ts';
+import { errorHandler, problem } from './errors.ts';
+import { allowedMethods } from './methods.ts';
+import { ok, route, router } from './openapi.ts';
 import { orderRoutes } from './orders/order.routes.ts';
 import { notificationRoutes } from './notifications/notification.routes.ts';
 import type { OrderWorkflowUpdates } from '../orders/order-status-requests.ts';
@@ -29,6 +34,31 @@ export type AppDeps = {
   /** Serves GET /health/saga when given (the api role gives it; in-process test apps need not). */
   sagaHealth?: () => Promise<SagaHealthReport>;
 };
+
+const ReadinessReport = z
+  .object({
+    status: z.enum(['ready', 'not ready']),
+    checks: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional() })),
+  })
+  .openapi('Readiness');
+const health = route({
+  method: 'get',
+  path: '/health',
+  operationId: 'health',
+  access: 'public',
+  tags: ['Health'],
+  summary: 'Liveness: the process answers',
+  responses: { 200: ok(z.object({ status: z.literal('ok') }), 'Alive') },
+});
+const ready = route({
+  method: 'get',
+  path: '/ready',
+  operationId: 'ready',
+  access: 'public',
+  tags: ['Health'],
+  summary: 'Readiness: PostgreSQL, Kafka and Temporal answer this process',
+  responses: { 200: ok(ReadinessReport, 'Ready'), 503: ok(ReadinessReport, 'Not ready: the failing checks say which') },
+});
 
 export function createApp({ orm, config, log, probes, workflows, sagaHealth }: AppDeps): OpenAPIHono<AppEnv> {
   const app = router();
@@ -49,15 +79,27 @@ export function createApp({ orm, config, log, probes, workflows, sagaHealth }: A
     const ms = Math.round(performance.now() - started);
     log.debug({ requestId: c.var.requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
   });
+  app.use(secureHeaders());
+  if (config.CORS_ORIGINS.length > 0) {
+    app.use(
+      cors({
+        origin: config.CORS_ORIGINS,
+        allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
+        allowMethods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'],
+        exposeHeaders: ['Location', 'Link', 'Retry-After', 'X-Request-Id'],
+        maxAge: 600,
+      }),
+    );
+  }
   app.use(
     bodyLimit({
       maxSize: config.BODY_LIMIT_BYTES,
-      onError: (c) => c.json({ message: `Request body too large (limit ${config.BODY_LIMIT_BYTES} bytes)` }, 413),
+      onError: (c) => problem(c, 'payload-too-large', `Request body too large (limit ${config.BODY_LIMIT_BYTES} bytes)`),
     }),
   );
   app.use('/api/*', async (c, next) => {
     c.set('em', orm.em.fork());
-    c.set('tokenConfig', config);
+    c.set('authConfig', config);
     await next();
   });
 
@@ -68,8 +110,8 @@ export function createApp({ orm, config, log, probes, workflows, sagaHealth }: A
   app.route('/', orderRoutes({ workflows, log, requestTimeoutMs: config.ORDER_REQUEST_TIMEOUT }));
   app.route('/', notificationRoutes());
 
-  app.get('/health', (c) => c.json({ status: 'ok' }));
-  app.get('/ready', async (c) => {
+  app.openapi(health, (c) => c.json({ status: 'ok' as const }, 200));
+  app.openapi(ready, async (c) => {
     const report = await checkReadiness(probes);
     return c.json({ status: report.ready ? 'ready' : 'not ready', checks: report.checks }, report.ready ? 200 : 503);
   });
@@ -90,7 +132,14 @@ export function createApp({ orm, config, log, probes, workflows, sagaHealth }: A
   });
   docsRoutes(app);
 
-  app.notFound((c) => c.json({ message: `Route ${c.req.method} ${c.req.path} not found` }, 404));
+  const methodsOf = allowedMethods(app.routes);
+  app.notFound((c) => {
+    const allow = methodsOf(c.req.path);
+    if (allow.length === 0) return problem(c, 'not-found', `Route ${c.req.method} ${c.req.path} not found`);
+    c.header('Allow', allow.join(', '));
+    if (c.req.method === 'OPTIONS') return c.body(null, 204);
+    return problem(c, 'method-not-allowed', `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allow.join(', ')}`);
+  });
   app.onError(errorHandler(log));
   return app;
 }

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Hono } from 'hono';
 import type { AppEnv } from './context.ts';
+import { problem } from './errors.ts';
 
 const distDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 const assets: Record<string, string> = {
@@ -32,7 +33,7 @@ export function docsRoutes(app: Hono<AppEnv>): void {
   app.get('/docs/:asset', async (c) => {
     const name = c.req.param('asset');
     const type = assets[name];
-    if (!type) return c.json({ message: `Route GET ${c.req.path} not found` }, 404);
+    if (!type) return problem(c, 'not-found', `Route GET ${c.req.path} not found`);
     c.header('content-type', type);
     c.header('cache-control', 'public, max-age=86400');
     return c.body(await readFile(join(distDir, name)));

@@ -1,6 +1,9 @@
-// One error type for HTTP-only failures, one handler for everything: every error answer is JSON with a `message`.
-// Domain errors (src/domain/errors.ts) get their status here and only here; client mistakes are 4xx with a clear
-// text, real faults are a generic 500 whose details go to the log under the request id.
+// One error format for every error answer: RFC 9457 problem details (application/problem+json) with a stable `code`
+// per kind of error (PROBLEMS below, listed in README.md), plus the fields clients of the original service read:
+// `message` (the same text as `detail`), `requestId`, and per kind `errors` (invalid fields), `currentStatus` (an
+// order's status on a conflict), `orderCount`, `reserved`/`maxStock`. Domain errors (src/domain/errors.ts) get their
+// status here and only here; client mistakes are 4xx with a clear text, real faults a generic 500 whose details go to
+// the log under the request id.
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -14,6 +17,32 @@ import {
 } from '../domain/errors.ts';
 import type { Logger } from '../logger.ts';
 import { ConnectionException } from '@mikro-orm/core';
+
+/** Every kind of error the API answers with: its stable code, status and title. */
+export const PROBLEMS = {
+  'validation-failed': { status: 400, title: 'The request is not valid' },
+  'malformed-request': { status: 400, title: 'The request cannot be read' },
+  'id-mismatch': { status: 400, title: 'The id in the body differs from the id in the path' },
+  unauthenticated: { status: 401, title: 'Authentication is required' },
+  forbidden: { status: 403, title: 'Not allowed for this user' },
+  'not-found': { status: 404, title: 'Not found' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  'state-conflict': { status: 409, title: 'Conflicts with the current state' },
+  'email-taken': { status: 409, title: 'The e-mail address is already registered' },
+  'in-use': { status: 409, title: 'Still referenced' },
+  'payload-too-large': { status: 413, title: 'Request body too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported content type' },
+  'rule-violation': { status: 422, title: 'Breaks a business rule' },
+  'idempotency-key-reused': { status: 422, title: 'Idempotency key already used for another request' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
+  'internal-error': { status: 500, title: 'Internal server error' },
+  unavailable: { status: 503, title: 'Temporarily unavailable' },
+} as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
+
+export type ProblemCode = keyof typeof PROBLEMS;
+
+export const PROBLEM_TYPE_PREFIX = 'urn:order-saga:problem:';
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 
 /** Seconds a client is told to wait (Retry-After) when a service the API needs is down. */
 const RETRY_AFTER_SECONDS = '5';
@@ -33,46 +62,80 @@ export function isDatabaseUnreachable(err: unknown): boolean {
   return false;
 }
 
-/** A failure that only exists over HTTP (authentication, a malformed request). */
+/** A failure that only exists over HTTP (authentication, a malformed request, throttling). */
 export class AppError extends Error {
-  readonly status: ContentfulStatusCode;
-  readonly extra: Record<string, unknown>;
+  readonly code: ProblemCode;
+  readonly details: Record<string, unknown>;
+  readonly headers: Record<string, string>;
 
-  constructor(status: ContentfulStatusCode, message: string, extra: Record<string, unknown> = {}) {
+  constructor(code: ProblemCode, message: string, options: { details?: Record<string, unknown>; headers?: Record<string, string> } = {}) {
     super(message);
-    this.status = status;
-    this.extra = extra;
+    this.code = code;
+    this.details = options.details ?? {};
+    this.headers = options.headers ?? {};
   }
 }
 
-const domainStatus = new Map<new (...args: never[]) => DomainError, ContentfulStatusCode>([
-  [NotFoundError, 404],
-  [AccessDeniedError, 403],
-  [StateConflictError, 409],
-  [RuleViolationError, 422],
-  [UnavailableError, 503],
+/** Writes a problem answer; `details` are extra members (e.g. errors, currentStatus). */
+export function problem(c: Context, code: ProblemCode, message: string, details: Record<string, unknown> = {}): Response {
+  const { status, title } = PROBLEMS[code];
+  const requestId = c.get('requestId') as string | undefined;
+  const body = {
+    type: `${PROBLEM_TYPE_PREFIX}${code}`,
+    title,
+    status,
+    detail: message,
+    instance: c.req.path,
+    code,
+    message,
+    ...details,
+    ...(requestId ? { requestId } : {}),
+  };
+  return c.body(JSON.stringify(body), status, { 'Content-Type': PROBLEM_MEDIA_TYPE });
+}
+
+/** Hono's own client errors (malformed JSON, an unsupported content type, …) by status. */
+const HTTP_EXCEPTION_CODES: Partial<Record<number, ProblemCode>> = {
+  400: 'malformed-request',
+  401: 'unauthenticated',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  413: 'payload-too-large',
+  415: 'unsupported-media-type',
+  429: 'rate-limited',
+};
+
+const domainCodes = new Map<new (...args: never[]) => DomainError, ProblemCode>([
+  [NotFoundError, 'not-found'],
+  [AccessDeniedError, 'forbidden'],
+  [StateConflictError, 'state-conflict'],
+  [RuleViolationError, 'rule-violation'],
+  [UnavailableError, 'unavailable'],
 ]);
 
 export function errorHandler(log: Logger) {
   return (err: Error, c: Context) => {
-    if (err instanceof AppError) return c.json({ message: err.message, ...err.extra }, err.status);
-    const requestId = c.get('requestId') as string | undefined;
-    if (err instanceof DomainError) {
-      const status = domainStatus.get(err.constructor as new () => DomainError);
-      if (status === 503) c.header('Retry-After', RETRY_AFTER_SECONDS);
-      if (status) return c.json({ message: err.message, ...err.details }, status);
+    if (err instanceof AppError) {
+      for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
+      return problem(c, err.code, err.message, err.details);
     }
+    if (err instanceof DomainError) {
+      const code = domainCodes.get(err.constructor as new () => DomainError);
+      if (code === 'unavailable') c.header('Retry-After', RETRY_AFTER_SECONDS);
+      if (code) return problem(c, code, err.message, err.details);
+    }
+    const requestId = c.get('requestId') as string | undefined;
     if (isDatabaseUnreachable(err)) {
       // An outage, not a client mistake: 503 so clients retry, and a line in the log for the operator.
       log.error({ err: String(err), requestId, method: c.req.method, path: c.req.path }, 'database unreachable');
       c.header('Retry-After', RETRY_AFTER_SECONDS);
-      return c.json({ message: 'The service is temporarily unavailable; please retry', requestId }, 503);
+      return problem(c, 'unavailable', 'The service is temporarily unavailable; please retry');
     }
-    if (err instanceof HTTPException) {
-      const status = err.status;
-      if (status < 500) return c.json({ message: err.message || 'Bad request' }, status);
+    if (err instanceof HTTPException && err.status < 500) {
+      const code = HTTP_EXCEPTION_CODES[err.status] ?? 'malformed-request';
+      return problem(c, code, err.message || PROBLEMS[code].title);
     }
     log.error({ err, requestId, method: c.req.method, path: c.req.path }, 'request failed');
-    return c.json({ message: 'Internal server error', requestId }, 500);
+    return problem(c, 'internal-error', 'Internal server error');
   };
 }

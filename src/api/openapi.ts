@@ -1,37 +1,79 @@
-// Route definitions and routers. Every route states who may call it (`access`), and `route()` turns that into both
-// the OpenAPI security requirement and the bearer-auth middleware, so the document and the enforcement cannot drift
-// and no list of protected paths exists anywhere. Routers share the validation-error answer (400 with the fields).
+// Route definitions and routers. Every route states its operationId and who may call it (`access`, authenticated
+// unless the definition says public), and `route()` turns that into the OpenAPI security requirement, the auth
+// middleware and the error answers the route can give, so the document and the enforcement cannot drift and no list
+// of protected paths exists anywhere. Routers share the validation-error answer (400 problem with the fields).
 import { createRoute, OpenAPIHono, type RouteConfig, type z } from '@hono/zod-openapi';
-import { authenticated } from './auth/auth.middleware.ts';
+
+type HeadersObject = NonNullable<Extract<RouteConfig['responses'][string], { description: string }>['headers']>;
+import { authenticated, catalogueWriter } from './auth/auth.middleware.ts';
 import type { AppEnv } from './context.ts';
-import { Message } from './schemas.ts';
+import { PROBLEM_MEDIA_TYPE, problem } from './errors.ts';
+import { Problem } from './schemas.ts';
 
-export const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
+export const jsonBody = <T extends z.ZodType>(schema: T, description?: string) => ({
+  required: true,
+  ...(description ? { description } : {}),
+  content: { 'application/json': { schema } },
+});
 
-export const ok = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+export const ok = <T extends z.ZodType>(schema: T, description: string, headers?: HeadersObject) => ({
+  content: { 'application/json': { schema } },
+  description,
+  ...(headers ? { headers } : {}),
+});
+
+const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' as const, minimum: 1 } } };
 
 const errorTexts: Record<number, string> = {
-  400: 'Invalid request (validation failed or malformed JSON)',
-  401: 'Missing, invalid or expired token',
-  403: 'The resource belongs to another user',
+  400: 'Invalid request: a field fails validation (`errors` lists them), the JSON is malformed, or ids disagree',
+  401: 'Missing, invalid or expired token, or one issued before a password change',
+  403: 'Not allowed for this user (another user’s resource, or an admin-only action)',
   404: 'Not found',
-  409: 'Conflicts with the current state',
-  413: 'Request body too large',
-  422: 'Cannot be processed (unknown product or insufficient stock)',
-  503: 'A service the request needs is unavailable right now; retry later',
+  409: 'Conflicts with the current state (`currentStatus` / `orderCount` say why)',
+  413: 'Request body larger than BODY_LIMIT_BYTES',
+  415: 'The body is not application/json',
+  422: 'Well-formed but breaks a business rule (unknown product, insufficient stock, amount too large, …)',
+  429: 'Too many attempts; Retry-After says when to try again',
+  500: 'Unexpected server fault (details are in the server log under `requestId`)',
+  503: 'A service the request needs is unavailable right now; Retry-After says when to try again',
 };
 
-/** Error responses a route can give, all shaped { message, ...details }. */
-export const errors = (...codes: number[]) =>
-  Object.fromEntries(codes.map((code) => [code, ok(Message, errorTexts[code] ?? 'Error')])) as Record<number, ReturnType<typeof ok>>;
+const problemResponse = (code: number) => ({
+  content: { [PROBLEM_MEDIA_TYPE]: { schema: Problem } },
+  description: errorTexts[code] ?? 'Error',
+  ...(code === 429 || code === 503 ? { headers: retryAfter } : {}),
+});
 
-/** `public`: anyone; `authenticated`: a valid bearer token (the caller's id is then `c.var.userId`). */
-export type Access = 'public' | 'authenticated';
+/** Error responses (RFC 9457 problem details) for the given status codes. */
+export const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, problemResponse(code)]));
 
-export function route<const R extends Omit<RouteConfig, 'security' | 'middleware'>>(config: R & { access: Access }): R {
-  const { access, ...definition } = config;
-  const auth = access === 'authenticated' ? { security: [{ Bearer: [] }], middleware: [authenticated] } : {};
-  return createRoute({ ...(definition as unknown as RouteConfig), ...auth }) as unknown as R;
+/**
+ * `public`: anyone; `authenticated`: a valid bearer token of a live user (the caller's id and role are then
+ * `c.var.userId` / `c.var.role`); `catalogue-write`: authenticated, and an admin when PRODUCT_WRITE_ACCESS=admin.
+ */
+export type Access = 'public' | 'authenticated' | 'catalogue-write';
+
+type RouteInput = Omit<RouteConfig, 'security' | 'middleware'> & { access?: Access; operationId: string };
+
+/** The errors every route of its kind can give, whatever its handler does. */
+function impliedErrors(definition: RouteConfig, access: Access): number[] {
+  const codes = [500, 503];
+  if (definition.request?.body) codes.push(400, 413, 415);
+  if (definition.request?.params || definition.request?.query) codes.push(400);
+  if (access !== 'public') codes.push(401);
+  if (access === 'catalogue-write') codes.push(403);
+  return [...new Set(codes)];
+}
+
+export function route<const R extends RouteInput>(config: R): Omit<R, 'access'> {
+  const { access = 'authenticated', ...rest } = config;
+  const definition = rest as unknown as RouteConfig;
+  const responses = { ...errors(...impliedErrors(definition, access)), ...definition.responses };
+  const auth =
+    access === 'public'
+      ? {}
+      : { security: [{ Bearer: [] }], middleware: access === 'catalogue-write' ? [authenticated, catalogueWriter] : [authenticated] };
+  return createRoute({ ...definition, responses, ...auth }) as unknown as Omit<R, 'access'>;
 }
 
 /** A router for one resource; createApp mounts it. */
@@ -41,7 +83,7 @@ export function router(): OpenAPIHono<AppEnv> {
       if (result.success) return;
       const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
       const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
-      return c.json({ message: `Validation failed: ${summary}`, errors: issues }, 400);
+      return problem(c, 'validation-failed', `Validation failed: ${summary}`, { errors: issues });
     },
   });
 }

@@ -2,6 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { hasAtMostTwoDecimals } from '../domain/money.ts';
 import { ORDER_STATUSES } from '../orders/order-lifecycle.ts';
+import { PROBLEMS, type ProblemCode } from './errors.ts';
 
 const INT_MAX = 2_147_483_647;
 /** Largest price accepted: exact in a JSON number and far inside numeric(18,2). */
@@ -13,19 +14,63 @@ export const IdParam = z.object({
     .regex(/^\d{1,10}$/, 'id must be a positive integer')
     .transform(Number)
     .refine((n) => n >= 1 && n <= INT_MAX, 'id must be between 1 and 2147483647')
-    .openapi({ param: { name: 'id', in: 'path' }, example: '1', type: 'integer' }),
+    .openapi({ param: { name: 'id', in: 'path' }, type: 'integer', minimum: 1, maximum: INT_MAX, example: 1 }),
 });
 
 /** PostgreSQL text cannot hold NUL characters; refuse them up front instead of failing in the query. */
 const noNul = (v: string) => !v.includes('\u0000');
-const text = (min: number, max: number) => z.string().trim().min(min).max(max).refine(noNul, 'must not contain NUL characters');
+/** Text is trimmed before its length is checked (so "  " is empty); the document says so, as it cannot express it. */
+const text = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .min(min)
+    .max(max)
+    .refine(noNul, 'must not contain NUL characters')
+    .openapi({
+      description: `leading and trailing white space is removed, then ${min}-${max} characters remain; no NUL characters`,
+      pattern: min > 0 ? '^[^\\u0000]*\\S[^\\u0000]*$' : '^[^\\u0000]*$',
+    });
 
 const id = z.number().int().min(1).max(INT_MAX);
-const money = z.number().min(0).max(MONEY_MAX).refine(hasAtMostTwoDecimals, 'must have at most two decimals').openapi({ example: 29.99 });
+const money = z
+  .number()
+  .min(0)
+  .max(MONEY_MAX)
+  .refine(hasAtMostTwoDecimals, 'must have at most two decimals')
+  .openapi({ multipleOf: 0.01, example: 29.99 });
 const timestamp = z.string().openapi({ format: 'date-time', example: '2026-11-27T10:00:00.000Z' });
-const email = text(0, 100).pipe(z.email('must be a valid e-mail address')).openapi({ example: 'test@example.com' });
+const email = z
+  .string()
+  .trim()
+  .max(100)
+  .pipe(z.email('must be a valid e-mail address'))
+  .openapi({ format: 'email', maxLength: 100, description: 'compared and stored in lower case', example: 'jane@example.com' });
 
 export const Message = z.object({ message: z.string() }).openapi('Message');
+
+const PROBLEM_CODES = Object.keys(PROBLEMS) as [ProblemCode, ...ProblemCode[]];
+/** RFC 9457 problem details: every error answer (application/problem+json). */
+export const Problem = z
+  .object({
+    type: z.string().openapi({ example: 'urn:order-saga:problem:not-found' }),
+    title: z.string().openapi({ example: 'Not found' }),
+    status: z.number().int().min(400).max(599).openapi({ example: 404 }),
+    detail: z.string().openapi({ example: 'Order with ID 42 not found' }),
+    instance: z.string().openapi({ description: 'the request path', example: '/api/order/42' }),
+    code: z.enum(PROBLEM_CODES).openapi({ description: 'stable machine-readable kind of error' }),
+    message: z.string().openapi({ description: 'the same text as detail (the original contract)', example: 'Order with ID 42 not found' }),
+    requestId: z.string().optional().openapi({ description: 'also in the X-Request-Id header; quote it when reporting a problem' }),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .openapi({ description: 'validation-failed: each invalid field' }),
+    currentStatus: z.enum(ORDER_STATUSES).optional().openapi({ description: 'state-conflict on an order: its status now' }),
+    orderCount: z.number().int().optional().openapi({ description: 'in-use: how many orders still reference the resource' }),
+    reserved: z.number().int().optional().openapi({ description: 'stock updates: units held by open orders' }),
+    maxStock: z.number().int().optional().openapi({ description: 'stock updates: the largest stock that can be set now' }),
+  })
+  .openapi('Problem');
 
 export const LoginRequest = z
   .object({ email: z.string().min(1).max(200).refine(noNul, 'must not contain NUL characters'), password: z.string().min(1).max(200) })
@@ -90,5 +135,3 @@ export const UpdateOrderStatusRequest = z
       .openapi({ description: 'status name, or its code 0-4 (Pending … Expired)' }),
   })
   .openapi('UpdateOrderStatusRequest', { example: { id: 1, status: 'Cancelled' } });
-
-export const Conflict = z.object({ message: z.string() }).catchall(z.unknown()).openapi('Conflict');

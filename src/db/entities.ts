@@ -6,6 +6,10 @@ import type { OrderStatus } from '../orders/order-lifecycle.ts';
 
 const now = () => new Date();
 
+/** `admin` maintains the catalogue (when PRODUCT_WRITE_ACCESS=admin) and may read every user and order. */
+export const USER_ROLES = ['customer', 'admin'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
 export const User = defineEntity({
   name: 'User',
   tableName: 'users',
@@ -14,6 +18,9 @@ export const User = defineEntity({
     name: p.string().length(100),
     email: p.string().length(100).unique(),
     passwordHash: p.string().length(255).hidden().lazy(),
+    role: p.string().length(20).$type<UserRole>().default('customer'),
+    /** Raised on every password change; tokens carry the version they were issued for (src/api/auth/tokens.ts). */
+    credentialVersion: p.integer().default(1),
     createdAt: p.datetime().onCreate(now),
     updatedAt: p.datetime().onCreate(now).onUpdate(now),
   },

@@ -27,7 +27,7 @@ const orders: Array<[OrderStatus, string, string[], number]> = [
 
 async function seedInto(em: EntityManager): Promise<void> {
   const passwordHash = await hashPassword(PASSWORD);
-  em.create(User, { name: 'Admin User', email: 'admin@example.com', passwordHash });
+  em.create(User, { name: 'Admin User', email: 'admin@example.com', passwordHash, role: 'admin' });
   const testUser = em.create(User, { name: 'Test User', email: 'test@example.com', passwordHash });
   const byName = new Map<string, IProduct>(products.map((p) => [p.name, em.create(Product, p)]));
   const now = Date.now();

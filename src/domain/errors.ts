@@ -28,3 +28,6 @@ export class RuleViolationError extends DomainError {}
 export class UnavailableError extends DomainError {}
 
 export const notFound = (what: string, id: number) => new NotFoundError(`${what} with ID ${id} not found`);
+
+/** A retry key (Idempotency-Key) that was already used for a different request. */
+export class IdempotencyKeyReusedError extends DomainError {}

@@ -30,10 +30,10 @@ export const startApiRole: RoleStarter = async (resources) => {
     }),
   });
   const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: '0.0.0.0' }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
     s.once('error', reject);
   });
-  log.info(`listening on http://localhost:${config.PORT}`);
+  log.info(`listening on http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`);
   return {
     name: 'api',
     stop: () =>

@@ -28,10 +28,13 @@ describe('health endpoints of the running app', () => {
     });
   });
 
-  it('when a route does not exist, then the answer is a JSON 404 with a message', async () => {
+  it('when a route does not exist, then the answer is a 404 problem document with a message', async () => {
     const res = await fetch(`${app.url}/no/such/route`);
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ message: 'Route GET /no/such/route not found' });
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(await res.json()).toEqual(
+      expect.objectContaining({ status: 404, code: 'not-found', message: 'Route GET /no/such/route not found' }),
+    );
   });
 });
 

@@ -24,6 +24,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // Tests wait for outcomes; a loaded machine must not turn a slow answer into 202 (order-backpressure.test.ts
     // sets its own short deadline to test exactly that).
     ORDER_REQUEST_TIMEOUT: '60s',
+    // In-process requests all come from one "address"; a whole suite logs in far more often than a person would.
+    // test/integration/api/security.test.ts sets low limits to test the throttle itself.
+    LOGIN_MAX_ATTEMPTS_PER_ADDRESS: '1000000',
     ...overrides,
   });
 }

@@ -34,4 +34,32 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/dev-only default is refused/);
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }).NODE_ENV).toBe('production');
   });
+
+  it('when HOST is unset, then development and test listen on loopback and production on every interface', () => {
+    expect(loadConfig({}).HOST).toBe('127.0.0.1');
+    expect(loadConfig({ NODE_ENV: 'test' }).HOST).toBe('127.0.0.1');
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }).HOST).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0', JWT_SECRET: 'x'.repeat(40) }).HOST).toBe('0.0.0.0');
+  });
+
+  it('when the dev JWT secret would be served beyond loopback, then start-up is refused', () => {
+    expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/dev-only default is refused when listening beyond loopback/);
+    expect(() => loadConfig({ HOST: '192.168.1.10' })).toThrow(ConfigError);
+    expect(loadConfig({ HOST: '127.0.0.1' }).HOST).toBe('127.0.0.1');
+  });
+
+  it('when PRODUCT_WRITE_ACCESS is unset, then production allows only admins and development anyone logged in', () => {
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }).PRODUCT_WRITE_ACCESS).toBe('admin');
+    expect(loadConfig({}).PRODUCT_WRITE_ACCESS).toBe('any');
+    expect(loadConfig({ PRODUCT_WRITE_ACCESS: 'admin' }).PRODUCT_WRITE_ACCESS).toBe('admin');
+    expect(() => loadConfig({ PRODUCT_WRITE_ACCESS: 'everyone' })).toThrow(/PRODUCT_WRITE_ACCESS/);
+  });
+
+  it('when CORS_ORIGINS lists origins, then they are split and trimmed; unset means none', () => {
+    expect(loadConfig({}).CORS_ORIGINS).toEqual([]);
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' }).CORS_ORIGINS).toEqual([
+      'https://a.example',
+      'https://b.example',
+    ]);
+  });
 });

@@ -1,17 +1,37 @@
-// Bearer authentication, attached by `route()` (src/api/openapi.ts) to every route that does not declare itself
-// public: a valid token puts the caller's user id on the context. The token settings come from the context (set once
+// Bearer authentication and authorisation, attached by `route()` (src/api/openapi.ts) to every route that does not
+// declare itself public. A token is accepted only while it names a live user at the credential version it was issued
+// for (one primary-key read per request), and the user's role is read from that same row, so a role change, a
+// password change or a deleted account take effect on the next request. The settings come from the context (set once
 // by createApp), so route definitions stay module-level constants.
 import { createMiddleware } from 'hono/factory';
-import { verifyToken } from './tokens.ts';
-import { AppError } from '../errors.ts';
+import type { UserRole } from '../../db/entities.ts';
+import { AccessDeniedError } from '../../domain/errors.ts';
 import type { AppEnv } from '../context.ts';
+import { AppError } from '../errors.ts';
+import { verifyToken } from './tokens.ts';
 
 export const authenticated = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header('authorization') ?? '';
   const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match) throw new AppError(401, 'Authentication required: send an Authorization: Bearer <token> header');
-  const userId = verifyToken(c.var.tokenConfig, match[1]!);
-  if (userId === undefined) throw new AppError(401, 'Invalid or expired token');
-  c.set('userId', userId);
+  if (!match) throw new AppError('unauthenticated', 'Authentication required: send an Authorization: Bearer <token> header');
+  const claims = verifyToken(c.var.authConfig, match[1]!);
+  if (!claims) throw new AppError('unauthenticated', 'Invalid or expired token');
+  const [user] = await c.var.em.execute<{ role: UserRole; credential_version: number }[]>(
+    'select role, credential_version from users where id = ?',
+    [claims.userId],
+  );
+  if (!user || user.credential_version !== claims.credentialVersion) {
+    throw new AppError('unauthenticated', 'Token no longer valid (the account was deleted or its password changed); log in again');
+  }
+  c.set('userId', claims.userId);
+  c.set('role', user.role);
+  await next();
+});
+
+/** Product writes: any authenticated user, or only admins, as PRODUCT_WRITE_ACCESS says (after `authenticated`). */
+export const catalogueWriter = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.var.authConfig.PRODUCT_WRITE_ACCESS === 'admin' && c.var.role !== 'admin') {
+    throw new AccessDeniedError('Only an admin may change the catalogue (PRODUCT_WRITE_ACCESS=admin)');
+  }
   await next();
 });

@@ -1,5 +1,7 @@
 // JWT access tokens: HS256 only (algorithms pinned, so `alg: none` and key-confusion tokens are refused), issuer and
-// audience checked, no clock tolerance. The subject claim is the user id.
+// audience checked, an expiry required, no clock tolerance. The subject claim is the user id and `ver` the user's
+// credential version when the token was issued: the auth middleware compares it with the user's row, so a password
+// change or a deleted account ends the token at once.
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Config } from '../../config.ts';
@@ -15,18 +17,21 @@ const keyOf = (secret: string): KeyObject => {
   return key;
 };
 
-export function issueToken(config: TokenConfig, userId: number, email: string): string {
-  return jwt.sign({ email }, keyOf(config.JWT_SECRET), {
+export type TokenSubject = { id: number; email: string; credentialVersion: number };
+export type TokenClaims = { userId: number; credentialVersion: number };
+
+export function issueToken(config: TokenConfig, user: TokenSubject): string {
+  return jwt.sign({ email: user.email, ver: user.credentialVersion }, keyOf(config.JWT_SECRET), {
     algorithm: 'HS256',
-    subject: String(userId),
+    subject: String(user.id),
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     expiresIn: Math.max(1, Math.floor(config.JWT_EXPIRES_IN / 1000)),
   });
 }
 
-/** The user id the token was issued to, or undefined for any invalid, expired or forged token. */
-export function verifyToken(config: TokenConfig, token: string): number | undefined {
+/** Who the token was issued to, or undefined for any invalid, expired, never-expiring or forged token. */
+export function verifyToken(config: TokenConfig, token: string): TokenClaims | undefined {
   try {
     const claims = jwt.verify(token, keyOf(config.JWT_SECRET), {
       algorithms: ['HS256'],
@@ -34,9 +39,12 @@ export function verifyToken(config: TokenConfig, token: string): number | undefi
       audience: config.JWT_AUDIENCE,
       clockTolerance: 0,
     });
-    const sub = typeof claims === 'object' ? claims.sub : undefined;
+    if (typeof claims !== 'object' || typeof claims.exp !== 'number') return undefined;
+    const sub = claims.sub;
     const id = sub !== undefined && /^\d{1,10}$/.test(sub) ? Number(sub) : NaN;
-    return Number.isSafeInteger(id) && id > 0 ? id : undefined;
+    const version = claims.ver;
+    if (!Number.isSafeInteger(id) || id <= 0 || !Number.isSafeInteger(version)) return undefined;
+    return { userId: id, credentialVersion: version as number };
   } catch {
     return undefined;
   }

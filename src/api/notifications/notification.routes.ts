@@ -30,12 +30,13 @@ const toNotificationDto = (n: INotification): z.infer<typeof NotificationDto> =>
 });
 
 const list = route({
+  operationId: 'listNotifications',
   method: 'get',
   path: '/api/notification',
   tags: ['Notifications'],
   summary: 'Your notifications, newest first',
   access: 'authenticated',
-  responses: { 200: ok(z.array(NotificationDto), 'Notifications of the caller'), ...errors(401) },
+  responses: { 200: ok(z.array(NotificationDto), 'Notifications of the caller') },
 });
 
 export function notificationRoutes(): OpenAPIHono<AppEnv> {

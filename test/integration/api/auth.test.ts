@@ -29,7 +29,7 @@ const INVALID_CREDENTIALS = 'Invalid email or password';
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-type Claims = { sub?: string; iss?: string; aud?: string; iat?: number; exp?: number };
+type Claims = { sub?: string; iss?: string; aud?: string; iat?: number; exp?: number; ver?: number };
 
 /** Signs claims with HS256; every claim defaults to what the API issues for `userId`, valid for five minutes. */
 function forgeToken(userId: number, claims: Claims = {}, secret = api.config.JWT_SECRET): string {
@@ -39,8 +39,10 @@ function forgeToken(userId: number, claims: Claims = {}, secret = api.config.JWT
     aud: api.config.JWT_AUDIENCE,
     iat: nowSeconds(),
     exp: nowSeconds() + 300,
+    ver: 1,
     ...claims,
   };
+  for (const key of Object.keys(payload) as (keyof Claims)[]) if (payload[key] === undefined) delete payload[key];
   return jwt.sign(payload, secret, { algorithm: 'HS256' });
 }
 
@@ -98,7 +100,9 @@ describe('POST /api/auth/login', () => {
 
     expectError(wrongPassword, 401, INVALID_CREDENTIALS);
     expectError(unknownEmail, 401, INVALID_CREDENTIALS);
-    expect(wrongPassword.body).toEqual(unknownEmail.body);
+    const { requestId: _a, ...wrongPasswordBody } = wrongPassword.body;
+    const { requestId: _b, ...unknownEmailBody } = unknownEmail.body;
+    expect(wrongPasswordBody).toEqual(unknownEmailBody);
   });
 
   it('when a user registered with a mixed-case e-mail logs in with it lower-cased, then 200 (e-mails are stored lower-cased)', async () => {
@@ -143,7 +147,7 @@ describe('bearer tokens', () => {
     user = await api.newUser();
   });
 
-  it('when a token is signed with the right secret, issuer, audience and sub, then it is accepted (the forging below is sound)', async () => {
+  it('when a token is signed with the right secret, issuer, audience, sub and credential version, then it is accepted (the forging below is sound)', async () => {
     const res = await api.request<UserDto>('GET', `/api/user/${user.id}`, { token: forgeToken(user.id) });
 
     expectStatus(res, 200);
@@ -175,6 +179,10 @@ describe('bearer tokens', () => {
         return `Bearer ${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(payload)}.`;
       },
     },
+    { case: 'the token has no expiry', authorization: () => `Bearer ${forgeToken(user.id, { exp: undefined })}` },
+    { case: 'the token names no credential version', authorization: () => `Bearer ${forgeToken(user.id, { ver: undefined })}` },
+    { case: 'the token names another credential version', authorization: () => `Bearer ${forgeToken(user.id, { ver: 2 })}` },
+    { case: 'the token names a user that does not exist', authorization: () => `Bearer ${forgeToken(1_999_999_999)}` },
     { case: 'the issuer is wrong', authorization: () => `Bearer ${forgeToken(user.id, { iss: 'someone-else' })}` },
     { case: 'the audience is wrong', authorization: () => `Bearer ${forgeToken(user.id, { aud: 'another-audience' })}` },
     {
@@ -192,6 +200,37 @@ describe('bearer tokens', () => {
     const res = await api.request('GET', `/api/user/${user.id}`, value === undefined ? {} : { headers: { authorization: value } });
 
     expectError(res, 401);
+  });
+});
+
+describe('token invalidation', () => {
+  it('when the password changes, then tokens issued before stop working (401) and a fresh login works', async () => {
+    const user = await api.newUser();
+    const body = { id: user.id, name: 'Changed Password', email: user.email, password: 'New-secret-42' };
+    expectStatus(await api.request('POST', '/api/user', { token: user.token, body }), 200);
+
+    expectError(await api.request('GET', `/api/user/${user.id}`, { token: user.token }), 401, /password changed/);
+    const fresh = await api.login(user.email, 'New-secret-42');
+    expectStatus(await api.request('GET', `/api/user/${user.id}`, { token: fresh }), 200);
+  });
+
+  it('when the profile changes without a new password, then the token keeps working', async () => {
+    const user = await api.newUser();
+    const body = { id: user.id, name: 'Only The Name', email: user.email };
+    expectStatus(await api.request('POST', '/api/user', { token: user.token, body }), 200);
+
+    expectStatus(await api.request('GET', `/api/user/${user.id}`, { token: user.token }), 200);
+  });
+
+  it('when a deleted user places an order with their old token, then 401 (not a 500) and no order exists', async () => {
+    const user = await api.newUser();
+    const product = await createProduct(api, user.token);
+    expectStatus(await api.request('DELETE', `/api/user/${user.id}`, { token: user.token }), 200);
+
+    const res = await api.request('PUT', '/api/order', { token: user.token, body: { items: [{ productId: product.id, quantity: 1 }] } });
+
+    expectError(res, 401);
+    expect(await sql(api, 'select id from orders where user_id = ?', [user.id])).toEqual([]);
   });
 });
 

@@ -95,11 +95,26 @@ export function expectStatus(res: ApiResponse, status: number): void {
   expect({ status: res.status, text: res.text }).toMatchObject({ status });
 }
 
-/** Asserts the status and that the body is a contract error: a JSON object with a non-empty string `message` and no stack. */
+/**
+ * Asserts the status and that the body is a contract error: an RFC 9457 problem document (application/problem+json,
+ * type/title/status/detail/code) whose `message` (the original contract's field, equal to `detail`) is a non-empty
+ * string, with no stack trace.
+ */
 export function expectError(res: ApiResponse, status: number, message?: string | RegExp): void {
   expectStatus(res, status);
+  expect(res.headers.get('content-type')).toBe('application/problem+json');
   const body = res.body as Partial<ErrorBody> | undefined;
-  expect(body).toEqual(expect.objectContaining({ message: expect.any(String) }));
+  expect(body).toEqual(
+    expect.objectContaining({
+      type: expect.stringMatching(/^urn:order-saga:problem:[a-z-]+$/),
+      title: expect.any(String),
+      status,
+      code: expect.any(String),
+      message: expect.any(String),
+      detail: body?.message,
+    }),
+  );
+  expect(body?.type).toBe(`urn:order-saga:problem:${String(body?.code)}`);
   expect(body?.message?.length ?? 0).toBeGreaterThan(0);
   expect(res.text).not.toContain('    at ');
   if (typeof message === 'string') expect(body?.message).toBe(message);

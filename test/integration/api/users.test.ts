@@ -17,6 +17,8 @@ import {
 } from './support.ts';
 
 let api: TestApi;
+/** The seeded admin's token. */
+const adminToken = () => api.login('admin@example.com', 'Password123!');
 beforeAll(async () => {
   api = await startTestApi();
 });
@@ -60,20 +62,21 @@ describe('PUT /api/user (registration)', () => {
     expectNoPasswordMaterial(res, [hash]);
   });
 
-  it('when the e-mail is already registered, then 400 "Email already exists"', async () => {
+  it('when the e-mail is already registered, then 409 "Email already exists"', async () => {
     const existing = await api.newUser();
 
     const res = await register({ name: 'Copycat', email: existing.email, password: 'Secret123!' });
 
-    expectError(res, 400, 'Email already exists');
+    expectError(res, 409, 'Email already exists');
+    expect((res.body as unknown as { code: string }).code).toBe('email-taken');
   });
 
-  it('when the e-mail differs from a registered one only in letter case, then 400 "Email already exists"', async () => {
+  it('when the e-mail differs from a registered one only in letter case, then 409 "Email already exists"', async () => {
     const existing = await api.newUser();
 
     const res = await register({ name: 'Copycat', email: existing.email.toUpperCase(), password: 'Secret123!' });
 
-    expectError(res, 400, 'Email already exists');
+    expectError(res, 409, 'Email already exists');
   });
 
   it('when every field is at its upper length limit (name 100, e-mail 100, password 100) or the password at 6, then 201', async () => {
@@ -119,22 +122,30 @@ describe('GET /api/user/{id}', () => {
     expectNoPasswordMaterial(res, [await passwordHashOf(api, user.id)]);
   });
 
-  it("when a user reads another user's profile, then 200 with that UserDto (reading is not owner-restricted)", async () => {
+  it("when a customer reads another user's profile, then 403 and nothing of that user is shown", async () => {
     const reader = await api.newUser();
     const other = await api.newUser(uniqueName('Other'));
 
     const res = await api.request<UserDto>('GET', `/api/user/${other.id}`, { token: reader.token });
 
+    expectError(res, 403);
+    expect(res.text).not.toContain(other.email);
+  });
+
+  it("when the admin reads another user's profile, then 200 with that UserDto", async () => {
+    const other = await api.newUser(uniqueName('Other'));
+
+    const res = await api.request<UserDto>('GET', `/api/user/${other.id}`, { token: await adminToken() });
+
     expectStatus(res, 200);
     expect(res.body).toEqual(userDto({ id: other.id, email: other.email }));
   });
 
-  it('when the user does not exist, then 404 with a message', async () => {
+  it('when the user does not exist, then 404 for the admin and 403 for a customer (who may read only themselves)', async () => {
     const reader = await api.newUser();
 
-    const res = await api.request('GET', `/api/user/${MISSING_ID}`, { token: reader.token });
-
-    expectError(res, 404);
+    expectError(await api.request('GET', `/api/user/${MISSING_ID}`, { token: await adminToken() }), 404);
+    expectError(await api.request('GET', `/api/user/${MISSING_ID}`, { token: reader.token }), 403);
   });
 });
 
@@ -183,13 +194,13 @@ describe('POST /api/user (profile update)', () => {
     expectError(old, 401, 'Invalid email or password');
   });
 
-  it('when the e-mail belongs to another user, then 400 (already exists) and neither user changes', async () => {
+  it('when the e-mail belongs to another user, then 409 (already exists) and neither user changes', async () => {
     const user = await api.newUser('Keeps Name');
     const other = await api.newUser();
 
     const res = await api.request('POST', '/api/user', { token: user.token, body: { id: user.id, name: 'Thief', email: other.email } });
 
-    expectError(res, 400, /email already exists/i);
+    expectError(res, 409, /email already exists/i);
     const rows = await sql<{ id: number; name: string; email: string }>(
       api,
       'select id, name, email from users where id in (?, ?) order by id',
@@ -227,13 +238,13 @@ describe('POST /api/user (profile update)', () => {
     expectError(res, 403);
   });
 
-  it('when the token belongs to a user that has been deleted, then 404', async () => {
+  it('when the token belongs to a user that has been deleted, then 401 (the token died with the account)', async () => {
     const user = await api.newUser();
     expectStatus(await api.request('DELETE', `/api/user/${user.id}`, { token: user.token }), 200);
 
     const res = await api.request('POST', '/api/user', { token: user.token, body: { id: user.id, name: 'Revenant', email: user.email } });
 
-    expectError(res, 404);
+    expectError(res, 401);
   });
 
   it.each([
@@ -269,24 +280,24 @@ describe('POST /api/user (profile update)', () => {
 describe('DELETE /api/user/{id}', () => {
   it('when a user without orders deletes themselves, then 200 with a message and the user is gone (GET 404)', async () => {
     const user = await api.newUser();
-    const observer = await api.newUser();
 
     const res = await api.request<MessageBody>('DELETE', `/api/user/${user.id}`, { token: user.token });
 
     expectStatus(res, 200);
     expect(res.body).toEqual({ message: expect.any(String) });
-    expectError(await api.request('GET', `/api/user/${user.id}`, { token: observer.token }), 404);
+    expectError(await api.request('GET', `/api/user/${user.id}`, { token: await adminToken() }), 404);
+    expectError(await api.request('GET', `/api/product`, { token: user.token }), 401);
     expect(await sql(api, 'select id from users where id = ?', [user.id])).toEqual([]);
     expectError(await api.request('POST', '/api/auth/login', { body: { email: user.email, password: user.password } }), 401);
   });
 
-  it('when a deleted user deletes themselves again with their old token, then 404', async () => {
+  it('when a deleted user deletes themselves again with their old token, then 401', async () => {
     const user = await api.newUser();
     expectStatus(await api.request('DELETE', `/api/user/${user.id}`, { token: user.token }), 200);
 
     const res = await api.request('DELETE', `/api/user/${user.id}`, { token: user.token });
 
-    expectError(res, 404);
+    expectError(res, 401);
   });
 
   it('when the user has orders, then 409 with a message about the orders, and the user and orders stay', async () => {
