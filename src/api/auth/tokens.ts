@@ -42,7 +42,7 @@ export function verifyToken(config: TokenConfig, token: string): TokenClaims | u
     if (typeof claims !== 'object' || typeof claims.exp !== 'number') return undefined;
     const sub = claims.sub;
     const id = sub !== undefined && /^\d{1,10}$/.test(sub) ? Number(sub) : NaN;
-    const version = claims.ver;
+    const version: unknown = claims.ver;
     if (!Number.isSafeInteger(id) || id <= 0 || !Number.isSafeInteger(version)) return undefined;
     return { userId: id, credentialVersion: version as number };
   } catch {

@@ -3,7 +3,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
 import { Notification, type INotification } from '../../db/entities.ts';
 import type { AppEnv } from '../context.ts';
-import { errors, ok, route, router } from '../openapi.ts';
+import { ok, route, router } from '../openapi.ts';
 
 const timestamp = z.string().openapi({ format: 'date-time', example: '2026-11-27T10:00:00.000Z' });
 
