@@ -10,6 +10,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
   AccessDeniedError,
   DomainError,
+  IdempotencyKeyReusedError,
   NotFoundError,
   RuleViolationError,
   StateConflictError,
@@ -111,6 +112,7 @@ const domainCodes = new Map<new (...args: never[]) => DomainError, ProblemCode>(
   [StateConflictError, 'state-conflict'],
   [RuleViolationError, 'rule-violation'],
   [UnavailableError, 'unavailable'],
+  [IdempotencyKeyReusedError, 'idempotency-key-reused'],
 ]);
 
 export function errorHandler(log: Logger) {

@@ -4,7 +4,8 @@
 // of protected paths exists anywhere. Routers share the validation-error answer (400 problem with the fields).
 import { createRoute, OpenAPIHono, type RouteConfig, type z } from '@hono/zod-openapi';
 
-type HeadersObject = NonNullable<Extract<RouteConfig['responses'][string], { description: string }>['headers']>;
+/** Response headers as the OpenAPI document lists them. */
+type HeadersObject = Record<string, { description: string; schema: { type: 'string' | 'integer'; minimum?: number } }>;
 import { authenticated, catalogueWriter } from './auth/auth.middleware.ts';
 import type { AppEnv } from './context.ts';
 import { PROBLEM_MEDIA_TYPE, problem } from './errors.ts';
@@ -59,7 +60,7 @@ type RouteInput = Omit<RouteConfig, 'security' | 'middleware'> & { access?: Acce
 function impliedErrors(definition: RouteConfig, access: Access): number[] {
   const codes = [500, 503];
   if (definition.request?.body) codes.push(400, 413, 415);
-  if (definition.request?.params || definition.request?.query) codes.push(400);
+  if (definition.request?.params || definition.request?.query || definition.request?.headers) codes.push(400);
   if (access !== 'public') codes.push(401);
   if (access === 'catalogue-write') codes.push(403);
   return [...new Set(codes)];

@@ -9,46 +9,68 @@ import { AccessDeniedError, notFound, RuleViolationError, StateConflictError } f
 import { formatCents, MAX_EXACT_CENTS, toCents } from '../domain/money.ts';
 import { discardPendingEvents, enqueueEvent } from '../outbox/outbox.ts';
 import { allows, TRANSITIONS } from './order-lifecycle.ts';
+import { claimIdempotencyKey, recordIdempotentResponse, type IdempotencyKey } from './order-idempotency.ts';
 import { releaseOrderStock, reserveStock, type OrderLine } from './order-stock.ts';
 import { findOrderView, listOrderViews, type OrderView } from './order-view.ts';
 
 export type { OrderLine } from './order-stock.ts';
 
-export async function placeOrder(em: EntityManager, userId: number, lines: OrderLine[]): Promise<OrderView> {
+export type PlacedOrder = { order: OrderView; /** the answer of an earlier request with the same idempotency key */ replayed: boolean };
+
+/**
+ * Places an order. With an idempotency key, a repeat of an earlier request (same key, same lines, within 24 hours)
+ * returns that request's order instead of placing another one (src/orders/order-idempotency.ts).
+ */
+export async function placeOrder(
+  em: EntityManager,
+  userId: number,
+  lines: OrderLine[],
+  idempotency?: IdempotencyKey,
+): Promise<PlacedOrder> {
   return em.transactional(async (tx) => {
-    const products = await reserveStock(tx, lines);
-    const totalCents = lines.reduce((sum, l) => sum + toCents(products.get(l.productId)!.price) * BigInt(l.quantity), 0n);
-    if (totalCents > MAX_EXACT_CENTS) {
-      throw new RuleViolationError(
-        `Order total ${formatCents(totalCents)} exceeds ${formatCents(MAX_EXACT_CENTS)}, the largest amount an order can have`,
-      );
+    if (idempotency) {
+      const earlier = await claimIdempotencyKey(tx, userId, idempotency);
+      if (earlier) return { order: earlier, replayed: true };
     }
-    const total = formatCents(totalCents);
-    const now = new Date();
-    const [order] = await tx.execute<{ id: number }[]>(
-      `insert into orders (user_id, total, status, created_at, updated_at) values (?, ?, 'Pending', ?, ?) returning id`,
-      [userId, total, now, now],
-    );
-    const orderId = order!.id;
-    const inserted = await tx.execute<{ id: number; product_id: number; quantity: number; price: string }[]>(
-      `insert into order_items (order_id, product_id, quantity, price, created_at, updated_at)
-       values ${lines.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')} returning id, product_id, quantity, price::text as price`,
-      lines.flatMap(({ productId, quantity }) => [orderId, productId, quantity, products.get(productId)!.price, now, now]),
-    );
-    const createdAt = now.toISOString();
-    // Same transaction: the order exists if and only if its OrderCreated will be published (src/outbox/relay.ts).
-    await enqueueEvent(tx, { type: 'OrderCreated', version: 1, orderId, userId, total, createdAt });
-    const items = inserted
-      .map((i) => ({
-        id: i.id,
-        productId: i.product_id,
-        productName: products.get(i.product_id)!.name,
-        quantity: i.quantity,
-        price: i.price,
-      }))
-      .sort((a, b) => a.id - b.id);
-    return { id: orderId, userId, total, status: 'Pending', createdAt, updatedAt: createdAt, items };
+    const order = await insertOrder(tx, userId, lines);
+    if (idempotency) await recordIdempotentResponse(tx, userId, idempotency.key, order);
+    return { order, replayed: false };
   });
+}
+
+async function insertOrder(tx: EntityManager, userId: number, lines: OrderLine[]): Promise<OrderView> {
+  const products = await reserveStock(tx, lines);
+  const totalCents = lines.reduce((sum, l) => sum + toCents(products.get(l.productId)!.price) * BigInt(l.quantity), 0n);
+  if (totalCents > MAX_EXACT_CENTS) {
+    throw new RuleViolationError(
+      `Order total ${formatCents(totalCents)} exceeds ${formatCents(MAX_EXACT_CENTS)}, the largest amount an order can have`,
+    );
+  }
+  const total = formatCents(totalCents);
+  const now = new Date();
+  const [order] = await tx.execute<{ id: number }[]>(
+    `insert into orders (user_id, total, status, created_at, updated_at) values (?, ?, 'Pending', ?, ?) returning id`,
+    [userId, total, now, now],
+  );
+  const orderId = order!.id;
+  const inserted = await tx.execute<{ id: number; product_id: number; quantity: number; price: string }[]>(
+    `insert into order_items (order_id, product_id, quantity, price, created_at, updated_at)
+     values ${lines.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')} returning id, product_id, quantity, price::text as price`,
+    lines.flatMap(({ productId, quantity }) => [orderId, productId, quantity, products.get(productId)!.price, now, now]),
+  );
+  const createdAt = now.toISOString();
+  // Same transaction: the order exists if and only if its OrderCreated will be published (src/outbox/relay.ts).
+  await enqueueEvent(tx, { type: 'OrderCreated', version: 1, orderId, userId, total, createdAt });
+  const items = inserted
+    .map((i) => ({
+      id: i.id,
+      productId: i.product_id,
+      productName: products.get(i.product_id)!.name,
+      quantity: i.quantity,
+      price: i.price,
+    }))
+    .sort((a, b) => a.id - b.id);
+  return { id: orderId, userId, total, status: 'Pending', createdAt, updatedAt: createdAt, items };
 }
 
 export async function loadOrder(em: EntityManager, id: number): Promise<OrderView> {

@@ -4,6 +4,7 @@ import { z } from '@hono/zod-openapi';
 import { Notification, type INotification } from '../../db/entities.ts';
 import type { AppEnv } from '../context.ts';
 import { ok, route, router } from '../openapi.ts';
+import { DEFAULT_PAGE_SIZE, linkHeader, linkNext, pageOf, PageQuery } from '../pagination.ts';
 
 const timestamp = z.string().openapi({ format: 'date-time', example: '2026-11-27T10:00:00.000Z' });
 
@@ -30,21 +31,32 @@ const toNotificationDto = (n: INotification): z.infer<typeof NotificationDto> =>
 });
 
 const list = route({
-  operationId: 'listNotifications',
   method: 'get',
   path: '/api/notification',
+  operationId: 'listNotifications',
   tags: ['Notifications'],
-  summary: 'Your notifications, newest first',
+  summary: 'Your notifications, newest first (paged: follow the Link header)',
   access: 'authenticated',
-  responses: { 200: ok(z.array(NotificationDto), 'Notifications of the caller') },
+  request: { query: PageQuery },
+  responses: { 200: ok(z.array(NotificationDto), 'Notifications of the caller', linkHeader) },
 });
 
 export function notificationRoutes(): OpenAPIHono<AppEnv> {
   const app = router();
   app.openapi(list, async (c) => {
+    const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid('query');
     // id breaks ties between rows written in the same instant (e.g. one transaction's now()).
-    const rows = await c.var.em.find(Notification, { user: c.var.userId }, { orderBy: { createdAt: 'desc', id: 'desc' } });
-    return c.json(rows.map(toNotificationDto), 200);
+    const after = cursor
+      ? { $or: [{ createdAt: { $lt: new Date(cursor.t ?? 'infinity') } }, { createdAt: new Date(cursor.t ?? 0), id: { $lt: cursor.id } }] }
+      : {};
+    const rows = await c.var.em.find(
+      Notification,
+      { user: c.var.userId, ...after },
+      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: limit + 1 },
+    );
+    const { rows: notifications, next } = pageOf(rows, limit, (n) => ({ id: n.id, t: n.createdAt.toISOString().replace('Z', '000Z') }));
+    linkNext(c, next);
+    return c.json(notifications.map(toNotificationDto), 200);
   });
   return app;
 }

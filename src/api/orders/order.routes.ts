@@ -6,25 +6,39 @@ import { parseOrderStatus } from '../../orders/order-lifecycle.ts';
 import { deleteOrder, listOrders, loadOrder, ownOrder, placeOrder } from '../../orders/order.service.ts';
 import { isRequestable, requestStatus, type OrderWorkflowUpdates, type RequestableStatus } from '../../orders/order-status-requests.ts';
 import { StateConflictError } from '../../domain/errors.ts';
+import { fingerprintOf } from '../../orders/order-idempotency.ts';
 import type { AppEnv } from '../context.ts';
 import { toOrderDto } from '../dto.ts';
 import { AppError } from '../errors.ts';
 import { errors, jsonBody, ok, route, router } from '../openapi.ts';
-import { CreateOrderRequest, IdParam, Message, OrderDto, UpdateOrderStatusRequest } from '../schemas.ts';
+import { DEFAULT_PAGE_SIZE, linkHeader, linkNext, PageQuery } from '../pagination.ts';
+import { CreateOrderRequest, IdParam, Message, OrderDto, OrderStatusName, UpdateOrderStatusRequest } from '../schemas.ts';
 import type { Logger } from '../../logger.ts';
 
 const tags = ['Orders'];
 const accepted =
   'Accepted: the order workflow has the request but had not finished it within ORDER_REQUEST_TIMEOUT (a backlog); ' +
   'the body shows the order as it is now and Location points to it';
+const ListQuery = PageQuery.extend({
+  status: OrderStatusName.optional().openapi({ param: { name: 'status', in: 'query' }, description: 'only orders in this status' }),
+  createdAfter: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({
+      param: { name: 'createdAfter', in: 'query' },
+      description: 'only orders created after this time',
+      example: '2026-11-27T10:00:00Z',
+    }),
+});
 const list = route({
-  operationId: 'listOrders',
   method: 'get',
   path: '/api/order',
+  operationId: 'listOrders',
   tags,
-  summary: 'Your orders, newest first',
+  summary: 'Your orders, newest first (paged: follow the Link header)',
   access: 'authenticated',
-  responses: { 200: ok(z.array(OrderDto), 'Orders of the caller') },
+  request: { query: ListQuery },
+  responses: { 200: ok(z.array(OrderDto), 'Orders of the caller', linkHeader) },
 });
 const getOne = route({
   operationId: 'getOrder',
@@ -36,15 +50,39 @@ const getOne = route({
   request: { params: IdParam },
   responses: { 200: ok(OrderDto, 'The order'), ...errors(403, 404) },
 });
+const IdempotencyHeader = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[\x21-\x7e]+$/, 'Idempotency-Key must be 1-200 visible ASCII characters')
+    .optional()
+    .openapi({
+      param: { name: 'idempotency-key', in: 'header' },
+      description:
+        'a key of your choosing (e.g. a UUID) that makes retries safe: the same key and body within 24 hours return the first ' +
+        'answer (201, the same order, no second reservation); the same key with another body is 422',
+      example: '5f0c6a52-3d1e-4a8e-9d0b-7a4f1c2e9b10',
+    }),
+});
 const create = route({
-  operationId: 'createOrder',
   method: 'put',
   path: '/api/order',
+  operationId: 'createOrder',
   tags,
   summary: 'Place an order (prices from the catalogue, stock reserved)',
   access: 'authenticated',
-  request: { body: jsonBody(CreateOrderRequest) },
-  responses: { 201: ok(OrderDto, 'The new Pending order'), ...errors(422) },
+  request: { headers: IdempotencyHeader, body: jsonBody(CreateOrderRequest) },
+  responses: {
+    201: ok(OrderDto, 'The new Pending order (or, for a repeated Idempotency-Key, the order the first request placed)', {
+      Location: { description: 'the order', schema: { type: 'string' } },
+      'Idempotent-Replayed': {
+        description: '`true` when this answer repeats an earlier request with the same key',
+        schema: { type: 'string' },
+      },
+    }),
+    ...errors(409, 422),
+  },
 });
 const update = route({
   operationId: 'updateOrderStatus',
@@ -101,7 +139,13 @@ export function orderRoutes({ workflows, log, requestTimeoutMs }: OrderRouteDeps
     return c.json(toOrderDto(order), done ? 200 : 202);
   };
 
-  app.openapi(list, async (c) => c.json((await listOrders(c.var.em, c.var.userId)).map(toOrderDto), 200));
+  app.openapi(list, async (c) => {
+    const { limit = DEFAULT_PAGE_SIZE, cursor, status, createdAfter } = c.req.valid('query');
+    const query = { limit, after: cursor, status, createdAfter: createdAfter ? new Date(createdAfter) : undefined };
+    const { orders, next } = await listOrders(c.var.em, c.var.userId, query);
+    linkNext(c, next);
+    return c.json(orders.map(toOrderDto), 200);
+  });
 
   app.openapi(getOne, async (c) => {
     const { id } = c.req.valid('param');
@@ -111,8 +155,12 @@ export function orderRoutes({ workflows, log, requestTimeoutMs }: OrderRouteDeps
   });
 
   app.openapi(create, async (c) => {
-    const order = await placeOrder(c.var.em, c.var.userId, c.req.valid('json').items);
+    const { items } = c.req.valid('json');
+    const key = c.req.valid('header')['idempotency-key'];
+    const idempotency = key === undefined ? undefined : { key, fingerprint: fingerprintOf(items) };
+    const { order, replayed } = await placeOrder(c.var.em, c.var.userId, items, idempotency);
     c.header('Location', `/api/order/${order.id}`);
+    if (replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(toOrderDto(order), 201);
   });
 

@@ -12,18 +12,20 @@ import { isoTimestamp } from '../../db/sql.ts';
 import { AppError } from '../errors.ts';
 import { errors, jsonBody, ok, route, router } from '../openapi.ts';
 import { setAvailableStock } from '../../orders/order-stock.ts';
+import { DEFAULT_PAGE_SIZE, linkHeader, linkNext, pageOf, PageQuery } from '../pagination.ts';
 import { CreateProductRequest, IdParam, Message, ProductDto, UpdateProductRequest } from '../schemas.ts';
 import { z } from '@hono/zod-openapi';
 
 const tags = ['Products'];
 const list = route({
-  operationId: 'listProducts',
   method: 'get',
   path: '/api/product',
+  operationId: 'listProducts',
   tags,
-  summary: 'List products',
+  summary: 'List products by id (paged: follow the Link header)',
   access: 'authenticated',
-  responses: { 200: ok(z.array(ProductDto), 'All products') },
+  request: { query: PageQuery },
+  responses: { 200: ok(z.array(ProductDto), 'Products', linkHeader) },
 });
 const getOne = route({
   operationId: 'getProduct',
@@ -43,7 +45,7 @@ const create = route({
   summary: 'Create a product',
   access: 'catalogue-write',
   request: { body: jsonBody(CreateProductRequest) },
-  responses: { 201: ok(ProductDto, 'The new product') },
+  responses: { 201: ok(ProductDto, 'The new product', { Location: { description: 'the product', schema: { type: 'string' } } }) },
 });
 const update = route({
   operationId: 'updateProduct',
@@ -95,7 +97,10 @@ const inUse = (orderCount: number) =>
 export function productRoutes(): OpenAPIHono<AppEnv> {
   const app = router();
   app.openapi(list, async (c) => {
-    const products = await c.var.em.execute<ProductRow[]>(`${PRODUCT_ROW} order by id`);
+    const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid('query');
+    const rows = await c.var.em.execute<ProductRow[]>(`${PRODUCT_ROW} where id > ? order by id limit ?`, [cursor?.id ?? 0, limit + 1]);
+    const { rows: products, next } = pageOf(rows, limit, (p) => ({ id: p.id }));
+    linkNext(c, next);
     return c.json(products.map(toProductDto), 200);
   });
 
@@ -111,6 +116,7 @@ export function productRoutes(): OpenAPIHono<AppEnv> {
       stock: body.stock,
     });
     await em.flush();
+    c.header('Location', `/api/product/${product.id}`);
     return c.json(toProductDto(product), 201);
   });
 

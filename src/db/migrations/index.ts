@@ -4,10 +4,12 @@ import { InitialSchema } from './0001-initial-schema.migration.ts';
 import { Outbox } from './0002-outbox.migration.ts';
 import { NotificationEventType } from './0003-notification-event-type.migration.ts';
 import { UserRolesAndCredentials } from './0004-user-roles-and-credentials.migration.ts';
+import { IdempotencyKeys } from './0005-idempotency-keys.migration.ts';
 
 export const migrations = [
   { name: '0001-initial-schema', class: InitialSchema },
   { name: '0002-outbox', class: Outbox },
   { name: '0003-notification-event-type', class: NotificationEventType },
   { name: '0004-user-roles-and-credentials', class: UserRolesAndCredentials },
+  { name: '0005-idempotency-keys', class: IdempotencyKeys },
 ];

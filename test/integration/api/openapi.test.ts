@@ -63,3 +63,60 @@ describe('GET /docs', () => {
     expect(res.text).toMatch(/<html/i);
   });
 });
+
+describe('the document is the contract', () => {
+  type Operation = {
+    operationId?: string;
+    security?: unknown[];
+    requestBody?: unknown;
+    parameters?: Array<{ name: string; in: string; schema: { type?: string; minimum?: number; maximum?: number } }>;
+    responses: Record<string, { content?: Record<string, unknown>; headers?: Record<string, unknown> }>;
+  };
+  let operations: Array<{ route: string; op: Operation }>;
+  beforeAll(async () => {
+    const doc = (await api.request('GET', '/openapi.json')).body as { paths: Record<string, Record<string, Operation>> };
+    operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
+    );
+  });
+
+  it('when any operation is read, then it has an operationId and documents 500 and 503 as problem documents', () => {
+    for (const { route, op } of operations) {
+      expect({ route, operationId: typeof op.operationId }).toEqual({ route, operationId: 'string' });
+      for (const status of ['500', '503']) {
+        expect({ route, status, types: Object.keys(op.responses[status]?.content ?? {}) }).toEqual({
+          route,
+          status,
+          types: [status === '503' && route.endsWith(' /ready') ? 'application/json' : 'application/problem+json'],
+        });
+      }
+    }
+  });
+
+  it('when an operation needs a token, takes a body or takes parameters, then 401, 413/415 and 400 are documented', () => {
+    for (const { route, op } of operations) {
+      const documented = Object.keys(op.responses);
+      if (op.security?.length) expect({ route, has401: documented.includes('401') }).toEqual({ route, has401: true });
+      if (op.requestBody)
+        expect({ route, codes: ['400', '413', '415'].filter((c) => documented.includes(c)) }).toEqual({
+          route,
+          codes: ['400', '413', '415'],
+        });
+      if (op.parameters?.length) expect({ route, has400: documented.includes('400') }).toEqual({ route, has400: true });
+    }
+  });
+
+  it('when a path id is declared, then it is an integer from 1 to 2147483647, the range the server enforces', () => {
+    const ids = operations.flatMap(({ op }) => (op.parameters ?? []).filter((p) => p.in === 'path' && p.name === 'id'));
+    expect(ids.length).toBeGreaterThanOrEqual(10);
+    for (const id of ids) expect(id.schema).toEqual(expect.objectContaining({ type: 'integer', minimum: 1, maximum: 2147483647 }));
+  });
+
+  it('when a list operation is read, then it takes limit and cursor and documents the Link header', () => {
+    for (const route of ['GET /api/order', 'GET /api/product', 'GET /api/notification']) {
+      const { op } = operations.find((o) => o.route === route)!;
+      expect((op.parameters ?? []).map((p) => p.name)).toEqual(expect.arrayContaining(['limit', 'cursor']));
+      expect(Object.keys(op.responses['200']?.headers ?? {})).toContain('Link');
+    }
+  });
+});
