@@ -14,6 +14,7 @@ source "$SAGA_ROOT/scripts/provision/node.sh"
 source "$SAGA_ROOT/scripts/provision/postgres.sh"
 source "$SAGA_ROOT/scripts/provision/kafka.sh"
 source "$SAGA_ROOT/scripts/provision/temporal.sh"
+source "$SAGA_ROOT/scripts/provision/schemathesis.sh"
 
 APP_PID="$SAGA_RUN/app.pid"
 APP_LOG="$SAGA_LOGS/app.log"
@@ -104,6 +105,7 @@ run_jest() {
   export TEMPORAL_TEST_SERVER_PATH="${TEMPORAL_TEST_SERVER_PATH:-$(temporal_test_server_path)}"
   export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://$PG_USER_NAME:$PG_APP_PASSWORD@127.0.0.1:$PGPORT/$PG_TEST_DB}"
   export TEMPORAL_CLI_PATH="${TEMPORAL_CLI_PATH:-$SAGA_CACHE/bin/temporal}"
+  export SCHEMATHESIS_PATH="${SCHEMATHESIS_PATH:-$(schemathesis_path)}"
   # One id per jest run: prefixes its Kafka topics and workflow ids (see test/helpers/config.ts).
   export TEST_RUN_ID="${TEST_RUN_ID:-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')}"
   cd "$SAGA_ROOT"
@@ -113,6 +115,7 @@ run_jest() {
 
 cmd_test() {
   provision
+  schemathesis_provision
   services_up
   run_jest "$@"
 }

@@ -41,14 +41,14 @@ export async function findOrderView(em: EntityManager, id: number): Promise<Orde
 /** A page of a user's orders: newest first, optionally only one status and only orders created after a time. */
 export type OrderListQuery = {
   limit: number;
-  /** Where the previous page ended: its last order's id and created_at (microseconds, UTC). */
-  after?: { id: number; t?: string };
+  /** Continue after this order id (the last order of the previous page). */
+  after?: number;
   status?: OrderStatus;
   createdAfter?: Date;
 };
-export type OrderPage = { orders: OrderView[]; next?: { id: number; t: string } };
 
-export async function listOrderViews(em: EntityManager, userId: number, query: OrderListQuery): Promise<OrderPage> {
+/** Orders newest first (ids are handed out in creation order), `limit + 1` of them: one extra says more exist. */
+export async function listOrderViews(em: EntityManager, userId: number, query: OrderListQuery): Promise<OrderView[]> {
   const where = ['o.user_id = ?'];
   const params: unknown[] = [userId];
   if (query.status) {
@@ -59,20 +59,13 @@ export async function listOrderViews(em: EntityManager, userId: number, query: O
     where.push('o.created_at > ?');
     params.push(query.createdAfter);
   }
-  if (query.after) {
-    where.push('(o.created_at, o.id) < (?::timestamptz, ?)');
-    params.push(query.after.t ?? 'infinity', query.after.id);
+  if (query.after !== undefined) {
+    where.push('o.id < ?');
+    params.push(query.after);
   }
-  const rows = await em.execute<(Row & { sortKey: string })[]>(
-    `${SELECT.replace('select o.id,', `select to_char(o.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "sortKey", o.id,`)}
-      where ${where.join(' and ')} group by o.id order by o.created_at desc, o.id desc limit ?`,
-    [...params, query.limit + 1],
-  );
-  const orders = rows.slice(0, query.limit).map((row) => {
-    const { sortKey, ...rest } = row;
-    void sortKey;
-    return toView(rest);
-  });
-  const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
-  return { orders, ...(last ? { next: { id: last.id, t: last.sortKey } } : {}) };
+  const rows = await em.execute<Row[]>(`${SELECT} where ${where.join(' and ')} group by o.id order by o.id desc limit ?`, [
+    ...params,
+    query.limit + 1,
+  ]);
+  return rows.map(toView);
 }

@@ -45,16 +45,13 @@ export function notificationRoutes(): OpenAPIHono<AppEnv> {
   const app = router();
   app.openapi(list, async (c) => {
     const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid('query');
-    // id breaks ties between rows written in the same instant (e.g. one transaction's now()).
-    const after = cursor
-      ? { $or: [{ createdAt: { $lt: new Date(cursor.t ?? 'infinity') } }, { createdAt: new Date(cursor.t ?? 0), id: { $lt: cursor.id } }] }
-      : {};
+    // Newest first by id: notifications are written in the order the outcomes happen.
     const rows = await c.var.em.find(
       Notification,
-      { user: c.var.userId, ...after },
-      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: limit + 1 },
+      { user: c.var.userId, ...(cursor !== undefined ? { id: { $lt: cursor } } : {}) },
+      { orderBy: { id: 'desc' }, limit: limit + 1 },
     );
-    const { rows: notifications, next } = pageOf(rows, limit, (n) => ({ id: n.id, t: n.createdAt.toISOString().replace('Z', '000Z') }));
+    const { rows: notifications, next } = pageOf(rows, limit);
     linkNext(c, next);
     return c.json(notifications.map(toNotificationDto), 200);
   });

@@ -11,7 +11,7 @@ import type { AppEnv } from '../context.ts';
 import { toOrderDto } from '../dto.ts';
 import { AppError } from '../errors.ts';
 import { errors, jsonBody, ok, route, router } from '../openapi.ts';
-import { DEFAULT_PAGE_SIZE, linkHeader, linkNext, PageQuery } from '../pagination.ts';
+import { DEFAULT_PAGE_SIZE, linkHeader, linkNext, pageOf, PageQuery } from '../pagination.ts';
 import { CreateOrderRequest, IdParam, Message, OrderDto, OrderStatusName, UpdateOrderStatusRequest } from '../schemas.ts';
 import type { Logger } from '../../logger.ts';
 
@@ -142,7 +142,7 @@ export function orderRoutes({ workflows, log, requestTimeoutMs }: OrderRouteDeps
   app.openapi(list, async (c) => {
     const { limit = DEFAULT_PAGE_SIZE, cursor, status, createdAfter } = c.req.valid('query');
     const query = { limit, after: cursor, status, createdAfter: createdAfter ? new Date(createdAfter) : undefined };
-    const { orders, next } = await listOrders(c.var.em, c.var.userId, query);
+    const { rows: orders, next } = pageOf(await listOrders(c.var.em, c.var.userId, query), limit);
     linkNext(c, next);
     return c.json(orders.map(toOrderDto), 200);
   });

@@ -98,8 +98,8 @@ export function productRoutes(): OpenAPIHono<AppEnv> {
   const app = router();
   app.openapi(list, async (c) => {
     const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid('query');
-    const rows = await c.var.em.execute<ProductRow[]>(`${PRODUCT_ROW} where id > ? order by id limit ?`, [cursor?.id ?? 0, limit + 1]);
-    const { rows: products, next } = pageOf(rows, limit, (p) => ({ id: p.id }));
+    const rows = await c.var.em.execute<ProductRow[]>(`${PRODUCT_ROW} where id > ? order by id limit ?`, [cursor ?? 0, limit + 1]);
+    const { rows: products, next } = pageOf(rows, limit);
     linkNext(c, next);
     return c.json(products.map(toProductDto), 200);
   });

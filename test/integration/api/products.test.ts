@@ -1,7 +1,7 @@
 // /api/product: catalogue reads (GET), creation (PUT), update (POST) and deletion (DELETE) by any signed-in user.
 // Every product here is this file's own; the seeded catalogue is only read by seed.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startTestApi, type TestApi } from '../../helpers/api.ts';
+import { startTestApi, type ApiResponse, type TestApi } from '../../helpers/api.ts';
 import {
   MISSING_ID,
   createOrder,
@@ -96,14 +96,20 @@ describe('GET /api/product', () => {
   it('when products exist, then 200 with an array of ProductDtos that includes a newly created one', async () => {
     const created = await createProduct(api, token, { name: uniqueName('Listed'), price: 3.33, stock: 3 });
 
-    const res = await api.request<ProductDto[]>('GET', '/api/product', { token });
+    // The list is paged (100 by default) and the suite creates many products: follow the Link header to the end.
+    const listed: ProductDto[] = [];
+    for (let url: string | undefined = '/api/product'; url;) {
+      const res: ApiResponse<ProductDto[]> = await api.request('GET', url, { token });
+      expectStatus(res, 200);
+      expect(Array.isArray(res.body)).toBe(true);
+      listed.push(...res.body);
+      url = /^<([^>]+)>; rel="next"$/.exec(res.headers.get('link') ?? '')?.[1];
+    }
 
-    expectStatus(res, 200);
-    expect(Array.isArray(res.body)).toBe(true);
-    for (const product of res.body) {
+    for (const product of listed) {
       expect(product).toEqual(productDto({ description: product.description === null ? null : expect.any(String) }));
     }
-    expect(res.body.filter((p) => p.id === created.id)).toEqual([created]);
+    expect(listed.filter((p) => p.id === created.id)).toEqual([created]);
   });
 });
 
