@@ -17,10 +17,23 @@ export const jsonBody = <T extends z.ZodType>(schema: T, description?: string) =
   content: { 'application/json': { schema } },
 });
 
-export const ok = <T extends z.ZodType>(schema: T, description: string, headers?: HeadersObject) => ({
+/**
+ * An OpenAPI link: which operation the response leads to, with its path id taken from the response body (or from
+ * the request's path). Clients and the stateful fuzzer follow them (create → read → pay/cancel → delete → read).
+ */
+export const link = (operationId: string, from: 'body' | 'path' = 'body', requestBody?: Record<string, unknown>) => ({
+  operationId,
+  parameters: { 'path.id': from === 'body' ? '$response.body#/id' : '$request.path.id' },
+  ...(requestBody ? { requestBody } : {}),
+});
+
+type Links = Record<string, { operationId: string; parameters: Record<string, string>; requestBody?: unknown }>;
+
+export const ok = <T extends z.ZodType>(schema: T, description: string, headers?: HeadersObject, links?: Links) => ({
   content: { 'application/json': { schema } },
   description,
   ...(headers ? { headers } : {}),
+  ...(links ? { links } : {}),
 });
 
 const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' as const, minimum: 1 } } };

@@ -10,7 +10,7 @@ import { fingerprintOf } from '../../orders/order-idempotency.ts';
 import type { AppEnv } from '../context.ts';
 import { toOrderDto } from '../dto.ts';
 import { AppError } from '../errors.ts';
-import { errors, jsonBody, ok, route, router } from '../openapi.ts';
+import { errors, jsonBody, link, ok, route, router } from '../openapi.ts';
 import { DEFAULT_PAGE_SIZE, linkHeader, linkNext, pageOf, PageQuery } from '../pagination.ts';
 import { CreateOrderRequest, IdParam, Message, OrderDto, OrderStatusName, UpdateOrderStatusRequest } from '../schemas.ts';
 import type { Logger } from '../../logger.ts';
@@ -74,13 +74,24 @@ const create = route({
   access: 'authenticated',
   request: { headers: IdempotencyHeader, body: jsonBody(CreateOrderRequest) },
   responses: {
-    201: ok(OrderDto, 'The new Pending order (or, for a repeated Idempotency-Key, the order the first request placed)', {
-      Location: { description: 'the order', schema: { type: 'string' } },
-      'Idempotent-Replayed': {
-        description: '`true` when this answer repeats an earlier request with the same key',
-        schema: { type: 'string' },
+    201: ok(
+      OrderDto,
+      'The new Pending order (or, for a repeated Idempotency-Key, the order the first request placed)',
+      {
+        Location: { description: 'the order', schema: { type: 'string' } },
+        'Idempotent-Replayed': {
+          description: '`true` when this answer repeats an earlier request with the same key',
+          schema: { type: 'string' },
+        },
       },
-    }),
+      {
+        getOrder: link('getOrder'),
+        payOrder: link('payOrder'),
+        cancelOrder: link('cancelOrder'),
+        requestProcessing: link('updateOrderStatus', 'body', { id: '$response.body#/id', status: 'Processing' }),
+        deleteOrder: link('deleteOrder'),
+      },
+    ),
     ...errors(409, 422),
   },
 });
@@ -124,7 +135,7 @@ const remove = route({
   summary: 'Delete a Pending order and release its stock',
   access: 'authenticated',
   request: { params: IdParam },
-  responses: { 200: ok(Message, 'Deleted'), ...errors(403, 404, 409) },
+  responses: { 200: ok(Message, 'Deleted', undefined, { getDeletedOrder: link('getOrder', 'path') }), ...errors(403, 404, 409) },
 });
 
 export type OrderRouteDeps = { workflows: OrderWorkflowUpdates; log: Logger; requestTimeoutMs: number };

@@ -10,7 +10,7 @@ import { toProductDto } from '../dto.ts';
 import { notFound } from '../../domain/errors.ts';
 import { isoTimestamp } from '../../db/sql.ts';
 import { AppError } from '../errors.ts';
-import { errors, jsonBody, ok, route, router } from '../openapi.ts';
+import { errors, jsonBody, link, ok, route, router } from '../openapi.ts';
 import { setAvailableStock } from '../../orders/order-stock.ts';
 import { DEFAULT_PAGE_SIZE, linkHeader, linkNext, pageOf, PageQuery } from '../pagination.ts';
 import { CreateProductRequest, IdParam, Message, ProductDto, UpdateProductRequest } from '../schemas.ts';
@@ -45,7 +45,22 @@ const create = route({
   summary: 'Create a product',
   access: 'catalogue-write',
   request: { body: jsonBody(CreateProductRequest) },
-  responses: { 201: ok(ProductDto, 'The new product', { Location: { description: 'the product', schema: { type: 'string' } } }) },
+  responses: {
+    201: ok(
+      ProductDto,
+      'The new product',
+      { Location: { description: 'the product', schema: { type: 'string' } } },
+      {
+        getProduct: link('getProduct'),
+        orderProduct: {
+          operationId: 'createOrder',
+          parameters: {},
+          requestBody: { items: [{ productId: '$response.body#/id', quantity: 1 }] },
+        },
+        deleteProduct: link('deleteProduct'),
+      },
+    ),
+  },
 });
 const update = route({
   operationId: 'updateProduct',
@@ -65,7 +80,7 @@ const remove = route({
   summary: 'Delete a product that no order references',
   access: 'catalogue-write',
   request: { params: IdParam },
-  responses: { 200: ok(Message, 'Deleted'), ...errors(404, 409) },
+  responses: { 200: ok(Message, 'Deleted', undefined, { getDeletedProduct: link('getProduct', 'path') }), ...errors(404, 409) },
 });
 
 // Reads go straight to SQL (no entity hydration: the hot path of a catalogue); writes use the entity.
