@@ -70,6 +70,15 @@ export class OrderWorkflowClient {
         { key: searchAttributes.orderStatus, value: 'Pending' },
       ],
       memo: { total: order.total, orderCreatedAt: order.createdAt },
+      // Shown by the Temporal Web UI on the workflow's page (summary in lists too), fixed at start.
+      staticSummary: `Order #${order.orderId} of user ${order.userId}, total ${order.total}`,
+      staticDetails: [
+        `**Order** #${order.orderId}  `,
+        `**User** ${order.userId}  `,
+        `**Total** ${order.total}  `,
+        `**Placed** ${order.createdAt}  `,
+        `**Expires unpaid after** ${Math.round(this.settings.expiryMs / 1000)} s`,
+      ].join('\n'),
     };
   }
 

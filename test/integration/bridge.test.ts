@@ -142,6 +142,9 @@ describe('bridge', () => {
     expect(await handleOf(order.id).result()).toEqual(expect.objectContaining({ orderId: order.id, status: 'Completed' }));
     expect(await outboxTypes(order.id)).toEqual(['OrderCreated', 'OrderCompleted']);
     expect(saga.provider.charged.filter((id) => id === order.id)).toHaveLength(1);
+    const description = await handleOf(order.id).describe();
+    expect(await description.staticSummary()).toBe(`Order #${order.id} of user ${order.userId}, total ${order.total.toFixed(2)}`);
+    expect(await description.staticDetails()).toContain(`**Order** #${order.id}`);
   });
 
   it('when the same OrderCreated is delivered twice, and again after the workflow closed, then there is one workflow run and one OrderCompleted', async () => {
