@@ -11,7 +11,8 @@ import { loadOrder, ownOrder } from './order.service.ts';
 import type { OrderView } from './order-view.ts';
 
 /** The workflow updates the API sends. */
-export type OrderWorkflowUpdates = Pick<OrderWorkflowClient, 'awaitProcessing' | 'confirmPayment' | 'cancel'>;
+/** What the API asks of an order's workflow: the three status requests, and its history for the timeline. */
+export type OrderWorkflowUpdates = Pick<OrderWorkflowClient, 'awaitProcessing' | 'confirmPayment' | 'cancel' | 'timeline'>;
 
 /** The statuses a customer may ask for, the update that gets the order there, and the words of a refusal. */
 const requests = {

@@ -44,7 +44,8 @@ export type OrderListQuery = {
   /** Continue after this order id (the last order of the previous page). */
   after?: number;
   status?: OrderStatus;
-  createdAfter?: Date;
+  /** ISO-8601 with an offset; compared by PostgreSQL at its full (microsecond) precision. */
+  createdAfter?: string;
 };
 
 /** Orders newest first (ids are handed out in creation order), `limit + 1` of them: one extra says more exist. */
@@ -56,7 +57,7 @@ export async function listOrderViews(em: EntityManager, userId: number, query: O
     params.push(query.status);
   }
   if (query.createdAfter) {
-    where.push('o.created_at > ?');
+    where.push('o.created_at > ?::timestamptz');
     params.push(query.createdAfter);
   }
   if (query.after !== undefined) {

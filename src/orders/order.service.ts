@@ -5,6 +5,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Order } from '../db/entities.ts';
+import { isoTimestamp } from '../db/sql.ts';
 import { AccessDeniedError, notFound, RuleViolationError, StateConflictError } from '../domain/errors.ts';
 import { formatCents, MAX_EXACT_CENTS, toCents } from '../domain/money.ts';
 import { discardPendingEvents, enqueueEvent } from '../outbox/outbox.ts';
@@ -47,18 +48,19 @@ async function insertOrder(tx: EntityManager, userId: number, lines: OrderLine[]
     );
   }
   const total = formatCents(totalCents);
-  const now = new Date();
-  const [order] = await tx.execute<{ id: number }[]>(
-    `insert into orders (user_id, total, status, created_at, updated_at) values (?, ?, 'Pending', ?, ?) returning id`,
-    [userId, total, now, now],
+  // The transaction's time (now()), as for the outbox row written below: the order and its OrderCreated share it.
+  const [order] = await tx.execute<{ id: number; createdAt: string }[]>(
+    `insert into orders (user_id, total, status, created_at, updated_at) values (?, ?, 'Pending', now(), now())
+     returning id, ${isoTimestamp('created_at')} as "createdAt"`,
+    [userId, total],
   );
   const orderId = order!.id;
   const inserted = await tx.execute<{ id: number; product_id: number; quantity: number; price: string }[]>(
     `insert into order_items (order_id, product_id, quantity, price, created_at, updated_at)
-     values ${lines.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')} returning id, product_id, quantity, price::text as price`,
-    lines.flatMap(({ productId, quantity }) => [orderId, productId, quantity, products.get(productId)!.price, now, now]),
+     values ${lines.map(() => '(?, ?, ?, ?, now(), now())').join(', ')} returning id, product_id, quantity, price::text as price`,
+    lines.flatMap(({ productId, quantity }) => [orderId, productId, quantity, products.get(productId)!.price]),
   );
-  const createdAt = now.toISOString();
+  const createdAt = order!.createdAt;
   // Same transaction: the order exists if and only if its OrderCreated will be published (src/outbox/relay.ts).
   await enqueueEvent(tx, { type: 'OrderCreated', version: 1, orderId, userId, total, createdAt });
   const items = inserted

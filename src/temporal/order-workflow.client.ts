@@ -21,6 +21,7 @@ import {
   type OrderWorkflowInput,
   type WorkflowOrderStatus,
 } from '../../workflows/order.definitions.ts';
+import { workflowTimeline, type TimelineEntry } from './order-history.ts';
 import { orderWorkflow } from '../../workflows/order.workflow.ts';
 
 /** What a saga needs to start: the order's identity (createdAt tells two orders with the same id apart). */
@@ -158,6 +159,11 @@ export class OrderWorkflowClient {
   /** Resolves with the order's final status (Cancelled, or Completed if payment won the race). */
   cancel(order: OrderRef, deadline: Date): Promise<UpdateOutcome> {
     return this.update(order, cancelOrderUpdate, 'cancel', deadline);
+  }
+
+  /** The workflow's part of the order's timeline (src/orders/order-timeline.ts); throws when Temporal cannot say. */
+  timeline(orderId: number): Promise<TimelineEntry[]> {
+    return workflowTimeline(this.client, this.workflowId(orderId));
   }
 
   /** Resolves once the order has left Pending. */

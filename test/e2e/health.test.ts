@@ -79,5 +79,12 @@ describe('the API while Temporal is unreachable', () => {
     const pay = await call('POST', `/api/order/${order.body.id}/pay`, undefined, token);
     expect(pay.status).toBe(503);
     expect(pay.body.message).toMatch(/temporarily unavailable/);
+
+    // The timeline still tells what PostgreSQL knows and says which part it could not read.
+    const timeline = await call('GET', `/api/order/${order.body.id}/timeline`, undefined, token);
+    expect(timeline.status).toBe(200);
+    const entries = timeline.body.entries as Array<{ event: string }>;
+    expect(entries.map((e) => e.event)).toEqual(['order-placed', 'event-written']);
+    expect(timeline.body.missing).toEqual([{ part: 'workflow', reason: expect.stringMatching(/workflow history could not be read/) }]);
   });
 });

@@ -11,6 +11,7 @@ import { eventually } from '../helpers/eventually.ts';
 const run = promisify(execFile);
 type Order = { id: number; userId: number; status: string; total: number };
 type Notification = { orderId: number; status: string; message: string };
+type Timeline = { status: string; entries: Array<{ at: string; source: string; event: string; detail: string }>; missing: unknown[] };
 
 /** A fresh user and product of this test, and HTTP helpers bound to the running app. */
 async function customer(app: RunningApp, initialStock = 5) {
@@ -149,6 +150,32 @@ describe('when a declined order waits for payment (ORDER_EXPIRY=10m)', () => {
     const notes = await c.notificationsOf(placed.id);
     expect(notes.map((n) => n.status)).toEqual(['OrderCompleted']);
     expect(await c.stock()).toBe(4);
+
+    // Its timeline tells the same story from all four sources, in time order.
+    const { status, body: timeline } = await c.call<Timeline>('GET', `/api/order/${placed.id}/timeline`, c.token);
+    expect(status).toBe(200);
+    expect(timeline.missing).toEqual([]);
+    expect(timeline.status).toBe('Completed');
+    const times = timeline.entries.map((e) => e.at);
+    expect(times).toEqual([...times].sort());
+    const story = timeline.entries.map((e) => `${e.source} ${e.event} ${e.detail}`);
+    const expected = [
+      /^database order-placed /,
+      /^outbox event-published OrderCreated /,
+      /^workflow workflow-started /,
+      /^workflow activity-completed chargePayment → \{"approved":false/,
+      /^workflow timer-started waiting up to 600 s for payment/,
+      /^workflow update-accepted confirmPayment accepted/,
+      /^workflow workflow-completed /,
+      /^outbox event-published OrderCompleted /,
+      /^notifications notification-written e-mail notification for OrderCompleted/,
+    ];
+    let from = 0;
+    for (const pattern of expected) {
+      const at = story.findIndex((line, i) => i >= from && pattern.test(line));
+      expect({ pattern: String(pattern), found: at >= 0, story }).toEqual({ pattern: String(pattern), found: true, story });
+      from = at + 1;
+    }
   });
 
   it('then POST /cancel cancels it, restores its stock and the customer is notified once', async () => {

@@ -34,6 +34,7 @@ const noSaga: OrderWorkflowUpdates = {
   awaitProcessing: () => Promise.reject(new Error('this test API runs without a saga: use startTestApi({ saga: true })')),
   confirmPayment: () => Promise.reject(new Error('this test API runs without a saga')),
   cancel: () => Promise.reject(new Error('this test API runs without a saga')),
+  timeline: () => Promise.reject(new Error('this test API runs without a saga')),
 };
 
 export async function startTestApi(

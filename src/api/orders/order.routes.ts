@@ -7,6 +7,7 @@ import { deleteOrder, listOrders, loadOrder, ownOrder, placeOrder } from '../../
 import { isRequestable, requestStatus, type OrderWorkflowUpdates, type RequestableStatus } from '../../orders/order-status-requests.ts';
 import { StateConflictError } from '../../domain/errors.ts';
 import { fingerprintOf } from '../../orders/order-idempotency.ts';
+import { orderTimeline } from '../../orders/order-timeline.ts';
 import type { AppEnv } from '../context.ts';
 import { toOrderDto } from '../dto.ts';
 import { AppError } from '../errors.ts';
@@ -138,6 +139,35 @@ const remove = route({
   responses: { 200: ok(Message, 'Deleted', undefined, { getDeletedOrder: link('getOrder', 'path') }), ...errors(403, 404, 409) },
 });
 
+const TimelineEntryDto = z
+  .object({
+    at: z.string().openapi({ format: 'date-time' }),
+    source: z.enum(['database', 'outbox', 'workflow', 'notifications']),
+    event: z.string().openapi({ example: 'event-published' }),
+    detail: z.string().openapi({ example: 'OrderCreated published to order-created' }),
+  })
+  .openapi('TimelineEntry');
+const OrderTimelineDto = z
+  .object({
+    orderId: z.number().int(),
+    status: OrderStatusName,
+    entries: z.array(TimelineEntryDto),
+    missing: z
+      .array(z.object({ part: z.literal('workflow'), reason: z.string() }))
+      .openapi({ description: 'parts that could not be read (e.g. Temporal unreachable); the entries hold the rest' }),
+  })
+  .openapi('OrderTimeline');
+const timeline = route({
+  method: 'get',
+  path: '/api/order/{id}/timeline',
+  operationId: 'getOrderTimeline',
+  tags,
+  summary: 'What happened to one of your orders, in time order (database, outbox, workflow history, notifications)',
+  access: 'authenticated',
+  request: { params: IdParam },
+  responses: { 200: ok(OrderTimelineDto, 'The timeline; `missing` names any part that could not be read'), ...errors(403, 404) },
+});
+
 export type OrderRouteDeps = { workflows: OrderWorkflowUpdates; log: Logger; requestTimeoutMs: number };
 
 export function orderRoutes({ workflows, log, requestTimeoutMs }: OrderRouteDeps): OpenAPIHono<AppEnv> {
@@ -152,7 +182,7 @@ export function orderRoutes({ workflows, log, requestTimeoutMs }: OrderRouteDeps
 
   app.openapi(list, async (c) => {
     const { limit = DEFAULT_PAGE_SIZE, cursor, status, createdAfter } = c.req.valid('query');
-    const query = { limit, after: cursor, status, createdAfter: createdAfter ? new Date(createdAfter) : undefined };
+    const query = { limit, after: cursor, status, createdAfter };
     const { rows: orders, next } = pageOf(await listOrders(c.var.em, c.var.userId, query), limit);
     linkNext(c, next);
     return c.json(orders.map(toOrderDto), 200);
@@ -187,6 +217,12 @@ export function orderRoutes({ workflows, log, requestTimeoutMs }: OrderRouteDeps
     }
     // The original contract: asking for the status an order already has is a conflict, unlike a retried /pay.
     return answer(c, id, status, false);
+  });
+
+  app.openapi(timeline, async (c) => {
+    const { id } = c.req.valid('param');
+    const order = c.var.role === 'admin' ? await loadOrder(c.var.em, id) : await ownOrder(c.var.em, c.var.userId, id);
+    return c.json(await orderTimeline(c.var.em, order, (orderId) => workflows.timeline(orderId)), 200);
   });
 
   app.openapi(pay, (c) => answer(c, c.req.valid('param').id, 'Completed', true));

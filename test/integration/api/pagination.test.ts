@@ -58,8 +58,12 @@ describe('GET /api/order paging and filters', () => {
   });
 
   it('when filtered by createdAfter, then only orders created later are listed', async () => {
-    const [row] = await sql<{ t: string }>(api, 'select created_at::text as t from orders where id = ?', [ids[5]]);
-    const after = new Date(row!.t).toISOString();
+    const [row] = await sql<{ t: string }>(
+      api,
+      `select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as t from orders where id = ?`,
+      [ids[5]],
+    );
+    const after = row!.t;
 
     const res = await api.request<OrderDto[]>('GET', `/api/order?createdAfter=${encodeURIComponent(after)}`, { token });
 
