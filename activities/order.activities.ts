@@ -1,4 +1,5 @@
-// Database activities of OrderWorkflow, one per lifecycle transition (src/orders/order-lifecycle.ts). Each is one
+// Database activities of OrderWorkflow: one per lifecycle transition (src/orders/order-lifecycle.ts), and
+// recordPaymentDue, which notes when a declined order expires unless paid. Each transition is one
 // transaction whose status change is conditional on the expected current status, with the stock release and the
 // outbox event in the same transaction. Run twice, an activity changes nothing the second time and reports the
 // status it finds.
@@ -16,7 +17,13 @@ export const ACTIVITY_TRANSITIONS = {
   expireOrder: 'expire',
 } as const satisfies Record<string, StatusTransitionName>;
 
-type OrderActivities = Record<keyof typeof ACTIVITY_TRANSITIONS, (orderId: number) => Promise<StatusChange>>;
+type OrderActivities = Record<keyof typeof ACTIVITY_TRANSITIONS, (orderId: number) => Promise<StatusChange>> & {
+  /** Records when the order expires unless paid (while it can still be paid); true when recorded. */
+  recordPaymentDue(orderId: number, dueAt: string): Promise<boolean>;
+};
+
+/** The statuses in which an order can still be paid: those the `complete` transition leaves. */
+const PAYABLE = TRANSITIONS.complete.from;
 
 export function createOrderActivities({ orm }: { orm: Orm }): OrderActivities {
   const run = (orderId: number, name: StatusTransitionName): Promise<StatusChange> =>
@@ -25,5 +32,14 @@ export function createOrderActivities({ orm }: { orm: Orm }): OrderActivities {
       return { status: (await currentStatus(tx, orderId)) ?? 'Missing', changed: false };
     });
   const entries = Object.entries(ACTIVITY_TRANSITIONS).map(([activity, name]) => [activity, (orderId: number) => run(orderId, name)]);
-  return Object.fromEntries(entries) as OrderActivities;
+  const recordPaymentDue = async (orderId: number, dueAt: string): Promise<boolean> => {
+    const rows = await orm.em
+      .fork()
+      .execute<{ id: number }[]>(
+        `update orders set payment_due_at = ? where id = ? and status in (${PAYABLE.map(() => '?').join(', ')}) returning id`,
+        [dueAt, orderId, ...PAYABLE],
+      );
+    return rows.length > 0;
+  };
+  return { ...(Object.fromEntries(entries) as Omit<OrderActivities, 'recordPaymentDue'>), recordPaymentDue };
 }

@@ -12,6 +12,8 @@
 //   v2  patch LOCAL_DB_STEPS: database steps as local activities, run by the worker inside the workflow task that
 //       needs them, so a paid order takes 2 workflow tasks and 1 activity task (the payment). The steps are short,
 //       idempotent transactions, which is what local activities are for.
+//   v3  patch RECORD_PAYMENT_DUE: after a declined payment, one more local step writes the expiry time to the order
+//       row, so the API shows `phase: awaiting-payment` and `paymentDueAt` without a Temporal round trip.
 import {
   allHandlersFinished,
   condition,
@@ -46,6 +48,8 @@ const remoteDb = proxyActivities<DatabaseSteps>(databaseStepOptions);
 const localDb = proxyLocalActivities<DatabaseSteps>(databaseStepOptions);
 
 export const LOCAL_DB_STEPS = 'local-db-steps';
+/** v3: when payment was declined, the expiry time is written to the order row (its `paymentDueAt`). */
+export const RECORD_PAYMENT_DUE = 'record-payment-due';
 
 const payments = proxyActivities<ReturnType<typeof createPaymentActivities>>({
   startToCloseTimeout: '10m',
@@ -124,6 +128,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
   if (!paymentConfirmed && !cancelRequested) {
     state.phase = 'awaiting-payment';
     state.expiresAt = new Date(Date.now() + input.expiryMs).toISOString();
+    if (patched(RECORD_PAYMENT_DUE)) await db.recordPaymentDue(input.orderId, state.expiresAt);
     await condition(() => paymentConfirmed || cancelRequested, input.expiryMs);
   }
 

@@ -28,6 +28,8 @@ export const toOrderDto = (o: OrderView) => ({
   userId: o.userId,
   total: toJsonNumber(o.total),
   status: o.status,
+  phase: o.phase,
+  paymentDueAt: o.paymentDueAt,
   createdAt: o.createdAt,
   updatedAt: o.updatedAt,
   items: o.items.map((i) => ({ ...i, price: toJsonNumber(i.price) })),

@@ -2,6 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { hasAtMostTwoDecimals } from '../domain/money.ts';
 import { ORDER_STATUSES } from '../orders/order-lifecycle.ts';
+import { ORDER_PHASES, type OrderPhase } from '../orders/order-view.ts';
 import { PROBLEMS, type ProblemCode } from './errors.ts';
 
 const INT_MAX = 2_147_483_647;
@@ -137,6 +138,12 @@ export const OrderDto = z
     userId: id,
     total: z.number(),
     status: OrderStatusName,
+    phase: z.enum(ORDER_PHASES as [OrderPhase, ...OrderPhase[]]).openapi({
+      description:
+        'placed (Pending: the saga has not started it yet), charging (the payment is being taken), awaiting-payment ' +
+        '(the payment was declined: the order expires at paymentDueAt unless paid), done (a final status)',
+    }),
+    paymentDueAt: timestamp.nullable().openapi({ description: 'while awaiting-payment: when the order expires unless paid' }),
     createdAt: timestamp,
     updatedAt: timestamp,
     items: z.array(OrderItemDto),

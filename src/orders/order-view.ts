@@ -2,23 +2,41 @@
 // largest share of the API's CPU per request), timestamps as ISO-8601 UTC strings, money as exact decimal strings.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isoTimestamp } from '../db/sql.ts';
-import type { OrderStatus } from './order-lifecycle.ts';
+import { isFinalStatus, type OrderStatus } from './order-lifecycle.ts';
 
 export type OrderItemView = { id: number; productId: number; productName: string; quantity: number; price: string };
+/**
+ * Where an order is in its saga: `placed` (Pending, the saga has not started it yet), `charging` (Processing, the
+ * payment is being taken), `awaiting-payment` (Processing, the payment was declined and the order expires at
+ * `paymentDueAt` unless paid), `done` (a final status).
+ */
+export type OrderPhase = 'placed' | 'charging' | 'awaiting-payment' | 'done';
+export const ORDER_PHASES: readonly OrderPhase[] = ['placed', 'charging', 'awaiting-payment', 'done'];
+
 export type OrderView = {
   id: number;
   userId: number;
   total: string;
   status: OrderStatus;
+  phase: OrderPhase;
+  /** Set while `awaiting-payment`. */
+  paymentDueAt: string | null;
   createdAt: string;
   updatedAt: string;
   items: OrderItemView[];
 };
 
+function phaseOf(status: OrderStatus, paymentDueAt: string | null): OrderPhase {
+  if (isFinalStatus(status)) return 'done';
+  if (status === 'Pending') return 'placed';
+  return paymentDueAt === null ? 'charging' : 'awaiting-payment';
+}
+
 /** Orders with their items (in id order), each as one row; `where` and `orderBy` name `o` (orders). */
 const SELECT = `
   select o.id, o.user_id as "userId", o.total::text as total, o.status,
          ${isoTimestamp('o.created_at')} as "createdAt", ${isoTimestamp('o.updated_at')} as "updatedAt",
+         case when o.payment_due_at is null then null else ${isoTimestamp('o.payment_due_at')} end as "paymentDueAt",
          coalesce(json_agg(json_build_object(
            'id', i.id, 'productId', i.product_id, 'productName', p.name, 'quantity', i.quantity, 'price', i.price::text
          ) order by i.id) filter (where i.id is not null), '[]') as items
@@ -26,12 +44,17 @@ const SELECT = `
     left join order_items i on i.order_id = o.id
     left join products p on p.id = i.product_id`;
 
-type Row = Omit<OrderView, 'items'> & { items: OrderItemView[] | string };
+type Row = Omit<OrderView, 'items' | 'phase'> & { items: OrderItemView[] | string };
 
-const toView = (row: Row): OrderView => ({
-  ...row,
-  items: typeof row.items === 'string' ? (JSON.parse(row.items) as OrderItemView[]) : row.items,
-});
+const toView = (row: Row): OrderView => {
+  const phase = phaseOf(row.status, row.paymentDueAt);
+  return {
+    ...row,
+    phase,
+    paymentDueAt: phase === 'awaiting-payment' ? row.paymentDueAt : null,
+    items: typeof row.items === 'string' ? (JSON.parse(row.items) as OrderItemView[]) : row.items,
+  };
+};
 
 export async function findOrderView(em: EntityManager, id: number): Promise<OrderView | undefined> {
   const [row] = await em.execute<Row[]>(`${SELECT} where o.id = ? group by o.id`, [id]);

@@ -72,7 +72,7 @@ async function insertOrder(tx: EntityManager, userId: number, lines: OrderLine[]
       price: i.price,
     }))
     .sort((a, b) => a.id - b.id);
-  return { id: orderId, userId, total, status: 'Pending', createdAt, updatedAt: createdAt, items };
+  return { id: orderId, userId, total, status: 'Pending', phase: 'placed', paymentDueAt: null, createdAt, updatedAt: createdAt, items };
 }
 
 export async function loadOrder(em: EntityManager, id: number): Promise<OrderView> {

@@ -9,7 +9,7 @@ import { testConfig } from '../helpers/config.ts';
 import { eventually } from '../helpers/eventually.ts';
 
 const run = promisify(execFile);
-type Order = { id: number; userId: number; status: string; total: number };
+type Order = { id: number; userId: number; status: string; total: number; phase: string; paymentDueAt: string | null; createdAt: string };
 type Notification = { orderId: number; status: string; message: string };
 type Timeline = { status: string; entries: Array<{ at: string; source: string; event: string; detail: string }>; missing: unknown[] };
 
@@ -142,11 +142,21 @@ describe('when a declined order waits for payment (ORDER_EXPIRY=10m)', () => {
   it('then POST /pay completes it and the customer is notified once', async () => {
     const c = await customer(app);
     const placed = await c.placeOrder(1);
+    expect(placed).toEqual(expect.objectContaining({ phase: 'placed', paymentDueAt: null }));
     await c.statusOf(placed.id, 'Processing');
+    // Declined: the order shows that it waits for payment, and until when (ORDER_EXPIRY after the decline).
+    const waiting = await eventually(
+      () => c.order(placed.id),
+      (o) => o.phase === 'awaiting-payment',
+      { what: `order ${placed.id} awaiting payment` },
+    );
+    const due = Date.parse(waiting.paymentDueAt!);
+    expect(due).toBeGreaterThan(Date.parse(waiting.createdAt) + 10 * 60 * 1000 - 1);
+    expect(due).toBeLessThan(Date.parse(waiting.createdAt) + 11 * 60 * 1000);
 
     const paid = await c.call<Order>('POST', `/api/order/${placed.id}/pay`, c.token);
     expect(paid.status).toBe(200);
-    expect(paid.body.status).toBe('Completed');
+    expect(paid.body).toEqual(expect.objectContaining({ status: 'Completed', phase: 'done', paymentDueAt: null }));
     const notes = await c.notificationsOf(placed.id);
     expect(notes.map((n) => n.status)).toEqual(['OrderCompleted']);
     expect(await c.stock()).toBe(4);

@@ -42,6 +42,10 @@ function stubActivities({ approved = true, processing = 'Processing' }: { approv
     completeOrder: change('completeOrder', 'Completed'),
     cancelOrder: change('cancelOrder', 'Cancelled'),
     expireOrder: change('expireOrder', 'Expired'),
+    recordPaymentDue: async () => {
+      calls.push('recordPaymentDue');
+      return true;
+    },
   };
   return { calls, activities };
 }
@@ -111,7 +115,7 @@ describe('OrderWorkflow (time-skipping test server, stubbed activities)', () => 
     });
     expect(state.status).toBe('Expired');
     expect(state.paymentApproved).toBe(false);
-    expect(calls).toEqual(['markProcessing', 'chargePayment', 'expireOrder']);
+    expect(calls).toEqual(['markProcessing', 'chargePayment', 'recordPaymentDue', 'expireOrder']);
     // The server's clock moved by the expiry: the durable timer fired, it was not cut short.
     expect(endedAt - startedAt).toBeGreaterThanOrEqual(TEN_MINUTES);
   });
@@ -126,7 +130,7 @@ describe('OrderWorkflow (time-skipping test server, stubbed activities)', () => 
       return handle.executeUpdate(confirmPaymentUpdate);
     });
     expect(result).toBe('Completed');
-    expect(calls).toEqual(['markProcessing', 'chargePayment', 'completeOrder']);
+    expect(calls).toEqual(['markProcessing', 'chargePayment', 'recordPaymentDue', 'completeOrder']);
   });
 
   it.each([
@@ -143,7 +147,7 @@ describe('OrderWorkflow (time-skipping test server, stubbed activities)', () => 
         return handle.result();
       });
       expect(state.status).toBe(status);
-      expect(calls).toEqual(['markProcessing', 'chargePayment', step]);
+      expect(calls).toEqual(['markProcessing', 'chargePayment', 'recordPaymentDue', step]);
     },
   );
 
@@ -155,7 +159,7 @@ describe('OrderWorkflow (time-skipping test server, stubbed activities)', () => 
       return handle.executeUpdate(cancelOrderUpdate);
     });
     expect(result).toBe('Cancelled');
-    expect(calls).toEqual(['markProcessing', 'chargePayment', 'cancelOrder']);
+    expect(calls).toEqual(['markProcessing', 'chargePayment', 'recordPaymentDue', 'cancelOrder']);
   });
 
   it('when an order is already completed, then a later cancellation is refused and the outcome stays', async () => {

@@ -9,20 +9,28 @@ import { workflowBundle } from '../helpers/temporal.ts';
 
 const dir = fileURLToPath(new URL('./histories/', import.meta.url));
 const SCENARIOS = ['cancelled.json', 'completed.json', 'expired.json', 'paid-after-decline.json'];
-type History = { events: Array<{ eventType: string; activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } }> };
+type History = {
+  events: Array<{
+    eventType: string;
+    activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
+    markerRecordedEventAttributes?: { markerName?: string };
+  }>;
+};
 
 const load = async (version: string, file: string) => JSON.parse(await readFile(`${dir}${version}/${file}`, 'utf8')) as History;
 const scheduledActivities = (history: History) =>
   history.events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+const localSteps = (history: History) =>
+  history.events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
 
 describe('OrderWorkflow replay', () => {
   it('when the history folders are listed, then every workflow version has all four scenarios', async () => {
     const versions = (await readdir(dir)).sort();
-    expect(versions).toEqual(['v1-activities', 'v2-local-db-steps']);
+    expect(versions).toEqual(['v1-activities', 'v2-local-db-steps', 'v3-payment-due']);
     for (const version of versions) expect((await readdir(dir + version)).sort()).toEqual(SCENARIOS);
   });
 
-  it.each(['v1-activities', 'v2-local-db-steps'])(
+  it.each(['v1-activities', 'v2-local-db-steps', 'v3-payment-due'])(
     'when the %s histories are replayed, then each replays without a determinism error',
     async (version) => {
       const histories = await Promise.all(
@@ -43,5 +51,11 @@ describe('OrderWorkflow replay', () => {
       'completeOrder',
     ]);
     expect(scheduledActivities(await load('v2-local-db-steps', 'completed.json'))).toEqual(['chargePayment']);
+  });
+
+  it('when a v2 and a v3 expired order are compared, then v3 has one more local step (recording when payment is due)', async () => {
+    expect(localSteps(await load('v2-local-db-steps', 'expired.json'))).toBe(2);
+    expect(localSteps(await load('v3-payment-due', 'expired.json'))).toBe(3);
+    expect(localSteps(await load('v3-payment-due', 'completed.json'))).toBe(2);
   });
 });

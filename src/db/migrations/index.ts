@@ -5,6 +5,7 @@ import { Outbox } from './0002-outbox.migration.ts';
 import { NotificationEventType } from './0003-notification-event-type.migration.ts';
 import { UserRolesAndCredentials } from './0004-user-roles-and-credentials.migration.ts';
 import { IdempotencyKeys } from './0005-idempotency-keys.migration.ts';
+import { OrderPaymentDue } from './0006-order-payment-due.migration.ts';
 
 export const migrations = [
   { name: '0001-initial-schema', class: InitialSchema },
@@ -12,4 +13,5 @@ export const migrations = [
   { name: '0003-notification-event-type', class: NotificationEventType },
   { name: '0004-user-roles-and-credentials', class: UserRolesAndCredentials },
   { name: '0005-idempotency-keys', class: IdempotencyKeys },
+  { name: '0006-order-payment-due', class: OrderPaymentDue },
 ];

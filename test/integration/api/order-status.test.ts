@@ -59,7 +59,7 @@ describe('requesting status changes', () => {
     const { order, productId } = await orderIn('Pending');
     const res = await setStatus(order.id, 'Processing');
     expectStatus(res, 200);
-    expect(res.body).toEqual({ ...order, status: 'Processing', updatedAt: expect.any(String) });
+    expect(res.body).toEqual({ ...order, status: 'Processing', phase: 'charging', updatedAt: expect.any(String) });
     expect(await dbStatus(order.id)).toBe('Processing');
     expect(await stock(productId)).toBe(7);
   });

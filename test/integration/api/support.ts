@@ -12,6 +12,8 @@ export type OrderDto = {
   userId: number;
   total: number;
   status: OrderStatus;
+  phase: 'placed' | 'charging' | 'awaiting-payment' | 'done';
+  paymentDueAt: string | null;
   createdAt: string;
   updatedAt: string;
   items: OrderItemDto[];
@@ -76,13 +78,18 @@ export function orderItemDto(expected: Expected<OrderItemDto> = {}): unknown {
   };
 }
 
-/** Matcher for an OrderDto: exactly the seven contract fields. */
+/**
+ * Matcher for an OrderDto: exactly the seven fields of the original contract plus `phase` and `paymentDueAt`
+ * (null unless the order awaits payment).
+ */
 export function orderDto(expected: Expected<OrderDto> = {}): unknown {
   return {
     id: expect.any(Number),
     userId: expect.any(Number),
     total: expect.any(Number),
     status: expect.any(String),
+    phase: expect.stringMatching(/^(placed|charging|awaiting-payment|done)$/),
+    paymentDueAt: null,
     createdAt: expect.stringMatching(ISO_UTC),
     updatedAt: expect.stringMatching(ISO_UTC),
     items: expect.any(Array),
