@@ -1,12 +1,15 @@
 // pino, one child logger per role so interleaved output from `npm run stack` says who is talking.
-// Pretty, single-line output on a terminal (or LOG_PRETTY=true); JSON lines otherwise, for log shippers.
-import { pino, type Logger } from 'pino';
+// One JSON line per event by default (log shippers, `grep`, `jq`); LOG_PRETTY=true gives readable single lines, which
+// the foreground `npm run stack` turns on. Every line about an order carries `orderId`.
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.ts';
 
 export type { Logger };
 
-export function createLogger(config: Pick<Config, 'LOG_LEVEL' | 'LOG_PRETTY'>): Logger {
-  const pretty = config.LOG_PRETTY ?? Boolean(process.stdout.isTTY);
+/** `destination` (JSON output only) lets a test read the lines; the default is stdout. */
+export function createLogger(config: Pick<Config, 'LOG_LEVEL' | 'LOG_PRETTY'>, destination?: DestinationStream): Logger {
+  const pretty = config.LOG_PRETTY ?? false;
+  if (!pretty && destination) return pino({ level: config.LOG_LEVEL, base: undefined }, destination);
   return pino({
     level: config.LOG_LEVEL,
     base: undefined,
@@ -14,7 +17,13 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL' | 'LOG_PRETTY'>): 
       ? {
           transport: {
             target: 'pino-pretty',
-            options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,role', messageFormat: '[{role}] {msg}', hideObject: false },
+            options: {
+              translateTime: 'HH:MM:ss.l',
+              ignore: 'pid,hostname,role',
+              messageFormat: '[{role}] {msg}',
+              hideObject: false,
+              singleLine: true,
+            },
           },
         }
       : {}),

@@ -13,6 +13,20 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * Errors kafkajs logs at error level and then handles itself: partition leadership moving, a group rebalancing or
+ * its coordinator being elected, topics still being created. They are normal when a consumer group starts or a
+ * broker restarts, so they go to debug; anything else keeps its level.
+ */
+const HANDLED_BY_KAFKAJS =
+  /not the leader for that topic-partition|group is rebalancing|coordinator is not (available|aware)|leadership election|LEADER_NOT_AVAILABLE|does not host this topic-partition|topic or partition that does not exist/i;
+
+/** The pino level for one of kafkajs's log entries. */
+export function levelFor(level: number, entry: { message: string; error?: unknown }): 'error' | 'warn' | 'info' | 'debug' {
+  if (HANDLED_BY_KAFKAJS.test(`${String(entry.error ?? '')} ${entry.message}`)) return 'debug';
+  return levels[level] ?? 'info';
+}
+
 export function createKafka(
   config: Pick<Config, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID'>,
   log: Logger,
@@ -30,7 +44,7 @@ export function createKafka(
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        kafkaLog[levels[level] ?? 'info'](rest, message);
+        kafkaLog[levelFor(level, entry)](rest, message);
       },
     ...extra,
   });
