@@ -23,7 +23,8 @@ const HANDLED_BY_KAFKAJS =
 
 /** The pino level for one of kafkajs's log entries. */
 export function levelFor(level: number, entry: { message: string; error?: unknown }): 'error' | 'warn' | 'info' | 'debug' {
-  if (HANDLED_BY_KAFKAJS.test(`${String(entry.error ?? '')} ${entry.message}`)) return 'debug';
+  const error = typeof entry.error === 'string' ? entry.error : entry.error instanceof Error ? entry.error.message : '';
+  if (HANDLED_BY_KAFKAJS.test(`${error} ${entry.message}`)) return 'debug';
   return levels[level] ?? 'info';
 }
 
