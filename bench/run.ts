@@ -11,11 +11,12 @@ import { SkipError, type CommonSettings, type Suite, type SuiteContext } from '.
 import { apiSuite } from './suites/api.ts';
 import { burstSuite } from './suites/burst.ts';
 import { memorySuite } from './suites/memory.ts';
+import { metricsSuite } from './suites/metrics.ts';
 import { pipelineSuite } from './suites/pipeline.ts';
 import { sustainedSuite } from './suites/sustained.ts';
 
 /** In run order: the app restarts at most once per distinct setting (pipeline and burst share theirs). */
-const SUITES: Suite[] = [apiSuite, pipelineSuite, burstSuite, sustainedSuite, memorySuite];
+const SUITES: Suite[] = [apiSuite, pipelineSuite, burstSuite, sustainedSuite, memorySuite, metricsSuite];
 
 function usage(): string {
   const lines = SUITES.map((s) => `  ${s.name.padEnd(10)} ${s.long ? '(long) ' : ''}${s.summary}`);

@@ -231,11 +231,11 @@ export type OwnProcess = { pid: number; logFile: string; stop: () => Promise<voi
 
 /**
  * Starts `node src/main.ts <role>` as a child of the benchmark with extra environment, logging to
- * $SAGA_CACHE/logs/bench-<role>.log; resolves once GET /health answers 200 on `port`.
+ * $SAGA_CACHE/logs/bench-<name>.log (name: the role unless given); resolves once GET /health answers 200 on `port`.
  */
-export async function startOwnProcess(role: string, port: number, env: Record<string, string>): Promise<OwnProcess> {
+export async function startOwnProcess(role: string, port: number, env: Record<string, string>, name = role): Promise<OwnProcess> {
   mkdirSync(LOG_DIR, { recursive: true });
-  const logFile = path.join(LOG_DIR, `bench-${role}.log`);
+  const logFile = path.join(LOG_DIR, `bench-${name}.log`);
   const fd = openSync(logFile, 'w');
   const child: ChildProcess = spawn(process.execPath, ['--no-warnings=TimeoutNegativeWarning', path.join(ROOT, 'src/main.ts'), role], {
     cwd: ROOT,

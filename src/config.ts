@@ -84,6 +84,11 @@ const schema = z.object({
   SAGA_MAX_OUTBOX_AGE: duration.default(30_000),
   SAGA_MAX_BRIDGE_LAG: z.coerce.number().int().min(0).default(1000),
   SAGA_MAX_TASK_AGE: duration.default(30_000),
+  // Prometheus metrics (src/metrics/): false turns off /metrics, the request timing and the metrics server.
+  METRICS_ENABLED: bool.default(true),
+  // Port of the metrics-only server of a process without the API role (relay, bridge, worker, notifier run alone);
+  // unset: such a process serves no metrics. A process with the API role serves /metrics on PORT.
+  METRICS_PORT: port.optional(),
 });
 
 type ParsedConfig = z.infer<typeof schema>;

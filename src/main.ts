@@ -12,6 +12,7 @@ import { startWorkerRole } from './roles/worker.role.ts';
 import { startNotifierRole } from './roles/notifier.role.ts';
 import { startBridgeRole } from './roles/bridge.role.ts';
 import { startRelayRole } from './roles/relay.role.ts';
+import { startMetricsServer, type MetricsServer } from './metrics/server.ts';
 
 const roles: Record<string, RoleStarter> = {
   worker: startWorkerRole,
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
   if (usesDevJwtSecret(config)) log.warn('JWT_SECRET is the built-in dev-only default; set your own outside development');
 
   const running: RunningRole[] = [];
+  let metricsServer: MetricsServer | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
       const stopping = running.filter((r) => wave.includes(r.name));
       await Promise.all(stopping.map((r) => r.stop().catch((err: unknown) => log.error({ err, role: r.name }, 'error while stopping'))));
     }
+    await metricsServer?.close();
     await resources.close();
     log.info('stopped');
     process.exit(0);
@@ -66,6 +69,12 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   for (const name of names) running.push(await roles[name]!(resources));
+  // The API role serves /metrics on PORT; a process without it has its own metrics server when METRICS_PORT is set.
+  const metrics = resources.metrics();
+  if (metrics && config.METRICS_PORT !== undefined && !names.includes('api')) {
+    metricsServer = await startMetricsServer(metrics, { host: config.HOST, port: config.METRICS_PORT });
+    log.info(`metrics on http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${metricsServer.port}/metrics`);
+  }
   log.info(`running: ${names.join(', ')}`);
 }
 

@@ -41,6 +41,10 @@ func main() {
 	if err := checkBuildInputs(project); err != nil {
 		fail(abs, err)
 	}
+	// A missing bind-mount source is not an error to the loader either; the engine would mount an empty directory.
+	if err := checkBindSources(project); err != nil {
+		fail(abs, err)
+	}
 	report(abs, project)
 }
 
@@ -56,6 +60,8 @@ func load(path string) (*types.Project, error) {
 		cli.WithNormalization(true),
 		cli.WithResolvedPaths(true),
 		cli.WithConsistency(true),
+		// Every profile (e.g. observability), so services behind one are checked like the rest.
+		cli.WithProfiles([]string{"*"}),
 	)
 	if err != nil {
 		return nil, err
@@ -86,6 +92,20 @@ func checkBuildInputs(p *types.Project) error {
 	return nil
 }
 
+func checkBindSources(p *types.Project) error {
+	for _, name := range p.ServiceNames() {
+		for _, v := range p.Services[name].Volumes {
+			if v.Type != types.VolumeTypeBind {
+				continue
+			}
+			if _, err := os.Stat(v.Source); err != nil {
+				return fmt.Errorf("service %q: bind-mount source %s does not exist", name, v.Source)
+			}
+		}
+	}
+	return nil
+}
+
 func report(path string, p *types.Project) {
 	fmt.Printf("%s: valid (project %q, %d services)\n", path, p.Name, len(p.Services))
 	for _, name := range p.ServiceNames() { // sorted
@@ -106,6 +126,9 @@ func report(path string, p *types.Project) {
 		}
 		if s.HealthCheck != nil && !s.HealthCheck.Disable {
 			line += "  healthcheck"
+		}
+		if len(s.Profiles) > 0 {
+			line += "  profiles=" + strings.Join(s.Profiles, ",")
 		}
 		fmt.Println(line)
 	}

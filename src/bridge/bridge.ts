@@ -2,6 +2,7 @@
 // after Temporal acknowledged the start (the consumer loop commits after this handler returns); Temporal being
 // unreachable is an ordinary error, retried with backoff by the loop without skipping the offset.
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { Kafka } from '../messaging/kafka.ts';
 import { PermanentError, startConsumer, type RunningConsumer } from '../messaging/consumer.ts';
 import { OrderCreated } from '../messaging/events.ts';
@@ -15,6 +16,8 @@ export type BridgeDeps = {
   topicPrefix?: string;
   groupId?: string;
   partitionsConsumedConcurrently?: number;
+  /** The consumer's metrics, plus the commit → workflow started latency and the start outcomes. */
+  metrics?: Metrics;
 };
 
 export function startBridge({
@@ -24,10 +27,18 @@ export function startBridge({
   topicPrefix = '',
   groupId,
   partitionsConsumedConcurrently,
+  metrics,
 }: BridgeDeps): Promise<RunningConsumer> {
+  const bridgeMetrics = metrics?.bridge;
+  const outcomeLabel = {
+    'started-or-running': 'started_or_running',
+    'already-closed': 'already_closed',
+    'id-used-by-another-order': 'id_taken',
+  };
   return startConsumer({
     kafka,
     log,
+    metrics,
     groupId: groupId ?? consumerGroup('bridge', topicPrefix),
     topics: [topicPrefix + TOPICS.orderCreated],
     schema: OrderCreated,
@@ -35,10 +46,15 @@ export function startBridge({
     handle: async (event) => {
       const { orderId, userId, total, createdAt } = event;
       const outcome = await workflows.ensureStarted({ orderId, userId, total, createdAt });
+      bridgeMetrics?.workflowStarts.inc({ outcome: outcomeLabel[outcome] });
+      if (outcome === 'started-or-running') {
+        bridgeMetrics?.workflowStartLatency.observe(Math.max(0, (Date.now() - Date.parse(createdAt)) / 1000));
+      }
       if (outcome === 'id-used-by-another-order') {
         throw new PermanentError(
           `workflow ${workflows.workflowId(event.orderId)} belongs to an earlier order with the same id: ` +
             'was the database reset while Temporal kept its history? Reset both, or set TEMPORAL_WORKFLOW_ID_PREFIX',
+          'workflow_id_taken',
         );
       }
       log.debug({ orderId: event.orderId, outcome }, 'order workflow ensured');

@@ -6,12 +6,22 @@
 // - the offset is committed only after the handler finished (kafkajs resolves an offset when eachMessage returns).
 import type { z } from 'zod';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { Partitioners, type Consumer, type EachMessagePayload, type Kafka, type Producer } from './kafka.ts';
 import { dlqTopic } from './topics.ts';
 import { membersWithOtherTopics } from './group-members.ts';
 
-/** A failure that retrying cannot fix: the message goes to the dead-letter topic. */
-export class PermanentError extends Error {}
+/**
+ * A failure that retrying cannot fix: the message goes to the dead-letter topic. `reason` is a short code from a
+ * fixed set (it labels saga_dead_letters_total); the message, with ids, goes into the dead letter's header.
+ */
+export class PermanentError extends Error {
+  readonly reason: string;
+  constructor(message: string, reason = 'permanent_error') {
+    super(message);
+    this.reason = reason;
+  }
+}
 
 export type ConsumerOptions<T> = {
   kafka: Kafka;
@@ -22,6 +32,8 @@ export type ConsumerOptions<T> = {
   log: Logger;
   partitionsConsumedConcurrently?: number;
   maxBackoffMs?: number;
+  /** Times each handler attempt and counts dead letters by reason code. */
+  metrics?: Metrics;
 };
 
 export type RunningConsumer = { stop: () => Promise<void> };
@@ -31,11 +43,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<RunningConsumer> {
   const { kafka, groupId, topics, schema, handle, log } = options;
   const maxBackoffMs = options.maxBackoffMs ?? 10_000;
+  const metrics = options.metrics?.consumer;
   let stopping = false;
   const dlq: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await dlq.connect();
 
-  const deadLetter = async ({ topic, partition, message }: EachMessagePayload, reason: string) => {
+  const deadLetter = async ({ topic, partition, message }: EachMessagePayload, reason: string, code: string) => {
     log.warn({ topic, partition, offset: message.offset, reason }, 'message sent to the dead-letter topic');
     await dlq.send({
       topic: dlqTopic(topic),
@@ -53,31 +66,44 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
         },
       ],
     });
+    metrics?.deadLettered.inc({ topic, reason: code });
   };
 
-  const parse = (raw: Buffer | null): { ok: true; value: T } | { ok: false; reason: string } => {
+  const parse = (raw: Buffer | null): { ok: true; value: T } | { ok: false; reason: string; code: string } => {
     let json: unknown;
     try {
       json = JSON.parse(raw?.toString('utf8') ?? '');
     } catch {
-      return { ok: false, reason: 'not valid JSON' };
+      return { ok: false, reason: 'not valid JSON', code: 'invalid_json' };
     }
     const result = schema.safeParse(json);
     if (!result.success)
-      return { ok: false, reason: `schema: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+      return {
+        ok: false,
+        reason: `schema: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        code: 'invalid_schema',
+      };
     return { ok: true, value: result.data };
   };
 
   const eachMessage = async (payload: EachMessagePayload) => {
     const { topic, partition, message } = payload;
     const parsed = parse(message.value);
-    if (!parsed.ok) return deadLetter(payload, parsed.reason);
+    if (!parsed.ok) return deadLetter(payload, parsed.reason, parsed.code);
     for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      const observe = (result: 'ok' | 'retry' | 'dead_letter') =>
+        metrics?.handlerDuration.observe({ group: groupId, topic, result }, (performance.now() - started) / 1000);
       try {
         await handle(parsed.value, { topic, partition, offset: message.offset });
+        observe('ok');
         return;
       } catch (err) {
-        if (err instanceof PermanentError) return deadLetter(payload, err.message);
+        if (err instanceof PermanentError) {
+          observe('dead_letter');
+          return deadLetter(payload, err.message, err.reason);
+        }
+        observe('retry');
         // Leaving now keeps the offset uncommitted: the message is redelivered after restart or rebalance.
         if (stopping) throw err;
         const backoff = Math.min(maxBackoffMs, 200 * 2 ** Math.min(attempt - 1, 10));

@@ -4,6 +4,7 @@
 import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
 import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { PermanentError, startConsumer, type RunningConsumer } from '../messaging/consumer.ts';
 import { OrderOutcomeEvent } from '../messaging/events.ts';
 import type { Kafka } from '../messaging/kafka.ts';
@@ -43,11 +44,12 @@ const INSERT = `insert into notifications (user_id, order_id, message, event_typ
   returning id`;
 
 /** The consumer's handler: one forked EntityManager per message. */
-export function handleOutcome(orm: Orm, log: Logger): (event: OrderOutcomeEvent) => Promise<void> {
+export function handleOutcome(orm: Orm, log: Logger, metrics?: Metrics): (event: OrderOutcomeEvent) => Promise<void> {
+  const notifications = metrics?.notifier.notifications;
   return async (event) => {
     const em = orm.em.fork();
     const [user] = await em.execute<{ email: string }[]>('select email from users where id = ?', [event.userId]);
-    if (!user) throw new PermanentError(`user ${event.userId} of order ${event.orderId} does not exist`);
+    if (!user) throw new PermanentError(`user ${event.userId} of order ${event.orderId} does not exist`, 'unknown_user');
     const text = notificationText(event, user.email);
     let inserted: { id: number }[];
     try {
@@ -59,25 +61,30 @@ export function handleOutcome(orm: Orm, log: Logger): (event: OrderOutcomeEvent)
       if (err instanceof ForeignKeyConstraintViolationException) {
         // PostgreSQL's detail names the missing key; err.message would carry the whole statement into the DLQ header.
         const { detail } = err as { detail?: string };
-        throw new PermanentError(`order ${event.orderId} or user ${event.userId} does not exist: ${detail ?? 'foreign key violation'}`);
+        throw new PermanentError(
+          `order ${event.orderId} or user ${event.userId} does not exist: ${detail ?? 'foreign key violation'}`,
+          'unknown_order_or_user',
+        );
       }
       throw err;
     }
+    notifications?.inc({ event_type: event.type, result: inserted.length === 0 ? 'duplicate' : 'sent' });
     if (inserted.length === 0) return;
     log.info({ to: user.email, orderId: event.orderId }, 'e-mail: ' + text);
   };
 }
 
-export type NotifierOptions = { orm: Orm; kafka: Kafka; log: Logger; topicPrefix?: string; groupId?: string };
+export type NotifierOptions = { orm: Orm; kafka: Kafka; log: Logger; topicPrefix?: string; groupId?: string; metrics?: Metrics };
 
 /** Consumes the outcome topics; tests pass a group and topic prefix of their own so runs never share offsets or events. */
-export function startNotifier({ orm, kafka, log, topicPrefix = '', groupId }: NotifierOptions): Promise<RunningConsumer> {
+export function startNotifier({ orm, kafka, log, topicPrefix = '', groupId, metrics }: NotifierOptions): Promise<RunningConsumer> {
   return startConsumer({
     kafka,
     groupId: groupId ?? consumerGroup('notifier', topicPrefix),
     topics: OUTCOME_TOPICS.map((topic) => topicPrefix + topic),
     schema: OrderOutcomeEvent,
-    handle: handleOutcome(orm, log),
+    handle: handleOutcome(orm, log, metrics),
     log,
+    metrics,
   });
 }

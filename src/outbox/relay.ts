@@ -6,6 +6,7 @@
 // round: delivery is at-least-once and every consumer is idempotent.
 import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { Partitioners, type Kafka, type Producer } from '../messaging/kafka.ts';
 
 export type RelayDeps = {
@@ -17,6 +18,8 @@ export type RelayDeps = {
   batchSize: number;
   /** KAFKA_TOPIC_PREFIX: the outbox stores plain topic names; environments sharing a broker publish under a prefix. */
   topicPrefix?: string;
+  /** Counts published events by topic and failed rounds by cause. */
+  metrics?: Metrics;
 };
 
 export type Relay = {
@@ -45,6 +48,7 @@ const idArray = (ids: string[]) => `{${ids.join(',')}}`;
 
 export async function startRelay(deps: RelayDeps): Promise<Relay> {
   const { orm, kafka, log, pollIntervalMs, batchSize, topicPrefix = '' } = deps;
+  const metrics = deps.metrics?.relay;
   let producer: Producer | undefined;
   let connected = false;
 
@@ -76,6 +80,8 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
           .map((r) => ({ key: r.message_key, value: r.payload, headers: { 'event-type': r.event_type, 'outbox-id': r.id } })),
       }));
       await producer.sendBatch({ acks: -1, topicMessages });
+      if (metrics)
+        for (const topic of topics) metrics.published.inc({ topic: topicPrefix + topic }, rows.filter((r) => r.topic === topic).length);
     } catch (err) {
       // After a failed send the producer's sequence numbers may no longer match the broker's; the next attempt starts
       // with a fresh producer (and a fresh producer id) rather than risk an OutOfOrderSequence error.
@@ -147,6 +153,7 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
         if (published !== batchSize) await pause(pollIntervalMs);
       } catch (err) {
         failures++;
+        metrics?.failures.inc({ cause: err instanceof PublishError ? 'kafka' : 'database' });
         const backoffMs = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** Math.min(failures - 1, 16));
         const detail = { err: err instanceof Error ? err.message : String(err), retryInMs: backoffMs };
         // One warning per outage; the rows' attempts and last_error keep the per-attempt record.

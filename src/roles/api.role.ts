@@ -1,6 +1,8 @@
 // The HTTP API process: builds the app from real dependencies and listens on PORT.
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../api/app.ts';
+import { createKafka } from '../messaging/kafka.ts';
+import { registerSagaState, SAGA_STATE_KAFKA_RETRY } from '../metrics/saga-state.ts';
 import { kafkaProbe, postgresProbe, temporalProbe } from '../readiness.ts';
 import { sagaHealth } from '../saga-health.ts';
 import type { RoleStarter } from './role.ts';
@@ -9,10 +11,20 @@ export const startApiRole: RoleStarter = async (resources) => {
   const { config } = resources;
   const log = resources.log.child({ role: 'api' });
   const [orm, temporal] = await Promise.all([resources.orm(), resources.temporalClient()]);
+  const metrics = resources.metrics();
+  if (metrics) {
+    // Measured on scrape (src/metrics/saga-state.ts). Its Kafka client retries briefly (a scrape during an outage fails
+    // well within its deadline instead of leaving connection attempts behind) and stays quiet below debug (it would
+    // log the outage at every scrape); saga_state_up{source="consumer_lag"} reports it instead.
+    const kafkaLog = log.child({}, { level: log.isLevelEnabled('debug') ? log.level : 'silent' });
+    const kafka = createKafka(config, kafkaLog, { retry: SAGA_STATE_KAFKA_RETRY });
+    registerSagaState(metrics, { orm, kafka, topicPrefix: config.KAFKA_TOPIC_PREFIX });
+  }
   const app = createApp({
     orm,
     config,
     log,
+    metrics,
     workflows: await resources.orderWorkflows(),
     probes: { postgres: postgresProbe(orm), kafka: kafkaProbe(resources.kafka()), temporal: temporalProbe(temporal) },
     sagaHealth: sagaHealth({

@@ -9,6 +9,12 @@ export const startBridgeRole: RoleStarter = async (resources) => {
   const kafka = resources.kafka();
   const { KAFKA_PARTITIONS, KAFKA_TOPIC_PREFIX } = resources.config;
   await ensureTopics(kafka, { partitions: KAFKA_PARTITIONS, topics: allTopics(KAFKA_TOPIC_PREFIX) });
-  const consumer = await startBridge({ kafka, workflows: await resources.orderWorkflows(), log, topicPrefix: KAFKA_TOPIC_PREFIX });
+  const consumer = await startBridge({
+    kafka,
+    workflows: await resources.orderWorkflows(),
+    log,
+    topicPrefix: KAFKA_TOPIC_PREFIX,
+    metrics: resources.metrics(),
+  });
   return { name: 'bridge', stop: () => consumer.stop() };
 };

@@ -11,6 +11,6 @@ export const startNotifierRole: RoleStarter = async (resources) => {
   const orm = await resources.orm();
   // Topic auto-creation is off on our brokers; subscribing to a missing topic would fail.
   await ensureTopics(kafka, { partitions: KAFKA_PARTITIONS, topics: allTopics(KAFKA_TOPIC_PREFIX) });
-  const consumer = await startNotifier({ orm, kafka, log, topicPrefix: KAFKA_TOPIC_PREFIX });
+  const consumer = await startNotifier({ orm, kafka, log, topicPrefix: KAFKA_TOPIC_PREFIX, metrics: resources.metrics() });
   return { name: 'notifier', stop: consumer.stop };
 };

@@ -24,6 +24,7 @@ export const startRelayRole: RoleStarter = async (resources) => {
     pollIntervalMs: config.OUTBOX_POLL_INTERVAL,
     batchSize: config.OUTBOX_BATCH_SIZE,
     topicPrefix,
+    metrics: resources.metrics(),
   });
   return { name: 'relay', stop: relay.stop };
 };

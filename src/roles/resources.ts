@@ -10,10 +10,13 @@ import { createKafka, type Kafka } from '../messaging/kafka.ts';
 import { connectTemporal } from '../temporal/connection.ts';
 import { installTemporalRuntime } from '../temporal/runtime.ts';
 import { OrderWorkflowClient } from '../temporal/order-workflow.client.ts';
+import { Metrics } from '../metrics/metrics.ts';
+import { freeLoopbackPort, temporalSdkMetrics } from '../metrics/temporal-sdk.ts';
 
 export class Resources {
   private closers: Array<() => Promise<void>> = [];
   private cache = new Map<string, Promise<unknown>>();
+  private processMetrics: Metrics | undefined;
 
   readonly config: Config;
   readonly log: Logger;
@@ -48,6 +51,13 @@ export class Resources {
     );
   }
 
+  /** The process's metrics registry, shared by its roles; undefined when METRICS_ENABLED=false. */
+  metrics(): Metrics | undefined {
+    if (!this.config.METRICS_ENABLED) return undefined;
+    this.processMetrics ??= new Metrics();
+    return this.processMetrics;
+  }
+
   kafka(): Kafka {
     // kafkajs clients are cheap; connections belong to producers/consumers/admins, each closed by its owner.
     return createKafka(this.config, this.log);
@@ -72,8 +82,12 @@ export class Resources {
   temporalWorkerConnection(): Promise<NativeConnection> {
     return this.once(
       'temporal-native',
-      () => {
-        installTemporalRuntime(this.log);
+      async () => {
+        const metrics = this.metrics();
+        const port = metrics ? await freeLoopbackPort() : undefined;
+        if (installTemporalRuntime(this.log, port ? { metricsBindAddress: `127.0.0.1:${port}` } : {})) {
+          metrics?.addTextSource(temporalSdkMetrics(`http://127.0.0.1:${port}/metrics`));
+        }
         return NativeConnection.connect({ address: this.config.TEMPORAL_ADDRESS });
       },
       (c) => c.close(),

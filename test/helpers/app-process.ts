@@ -12,6 +12,8 @@ import { terminateRunningWorkflows } from './temporal.ts';
 export type RunningApp = {
   url: string;
   port: number;
+  /** Its /metrics: on PORT for a process with the API role, else on METRICS_PORT (which such a role must be given). */
+  metricsUrl: string;
   env: Record<string, string>;
   output: () => string;
   /** Stops the app, then terminates the workflows still running on its task queue; resolves with their number. */
@@ -55,14 +57,19 @@ export async function startApp(env: Record<string, string> = {}, role = 'all'): 
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
+  // A process without the API role has no HTTP port but its metrics server: it answers once the role has started.
+  const hasApi = role === 'api' || role === 'all';
+  const metricsUrl = hasApi ? `${url}/metrics` : `http://127.0.0.1:${fullEnv.METRICS_PORT ?? ''}/metrics`;
+  const readyUrl = hasApi ? `${url}/health` : metricsUrl;
   try {
+    if (!hasApi && !fullEnv.METRICS_PORT) throw new Error(`role ${role} answers no HTTP: give it METRICS_PORT to see it start`);
     await eventually(
       async () => {
         if (child.exitCode !== null) throw new Error(`app exited with ${child.exitCode}:\n${output}`);
-        return (await fetch(`${url}/health`)).status;
+        return (await fetch(readyUrl)).status;
       },
       (status) => status === 200,
-      { timeoutMs: 60_000, what: 'app /health' },
+      { timeoutMs: 60_000, what: `app ${hasApi ? '/health' : '/metrics'}` },
     );
   } catch (err) {
     child.kill('SIGKILL');
@@ -78,6 +85,7 @@ export async function startApp(env: Record<string, string> = {}, role = 'all'): 
   return {
     url,
     port,
+    metricsUrl,
     env: fullEnv,
     output: () => output,
     stop: () => (stopped ??= stop()),
