@@ -40,6 +40,12 @@ export type RunningConsumer = { stop: () => Promise<void> };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Every event topic is keyed by order id: log lines about a message name its order (when the key is one). */
+const orderIdOf = (key: Buffer | null): number | undefined => {
+  const text = key?.toString('utf8') ?? '';
+  return /^\d{1,10}$/.test(text) ? Number(text) : undefined;
+};
+
 export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<RunningConsumer> {
   const { kafka, groupId, topics, schema, handle, log } = options;
   const maxBackoffMs = options.maxBackoffMs ?? 10_000;
@@ -49,7 +55,10 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
   await dlq.connect();
 
   const deadLetter = async ({ topic, partition, message }: EachMessagePayload, reason: string, code: string) => {
-    log.warn({ topic, partition, offset: message.offset, reason }, 'message sent to the dead-letter topic');
+    log.warn(
+      { orderId: orderIdOf(message.key), topic, partition, offset: message.offset, reason },
+      'message sent to the dead-letter topic',
+    );
     await dlq.send({
       topic: dlqTopic(topic),
       acks: -1,
@@ -107,7 +116,16 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
         // Leaving now keeps the offset uncommitted: the message is redelivered after restart or rebalance.
         if (stopping) throw err;
         const backoff = Math.min(maxBackoffMs, 200 * 2 ** Math.min(attempt - 1, 10));
-        log.warn({ topic, partition, offset: message.offset, attempt, err: String(err), retryInMs: backoff }, 'handler failed, retrying');
+        const line = {
+          orderId: orderIdOf(message.key),
+          topic,
+          partition,
+          offset: message.offset,
+          attempt,
+          err: String(err),
+          retryInMs: backoff,
+        };
+        log.warn(line, 'handler failed, retrying');
         await sleep(backoff);
         await payload.heartbeat().catch(() => undefined);
       }
