@@ -1,14 +1,19 @@
-// Demo data for an empty database: two users, five products, three orders of the test user and one notification.
-// Idempotent: it does nothing once any user exists, and runs in one transaction, so a crash leaves no half seed.
+// Demo data for an empty database: two users, five products, and three finished orders of the test user, each with
+// the notification the saga would have written. Only final orders: an order written here never went through the
+// outbox and the workflow, so a Pending or Processing one would stay open forever (and hold stock no workflow ever
+// gives back). Idempotent: it does nothing once any user exists, and runs in one transaction, so a crash leaves no
+// half seed.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { hashPassword } from '../users/password.ts';
 import type { Logger } from '../logger.ts';
-import type { OrderStatus } from '../orders/order-lifecycle.ts';
+import type { OrderOutcomeEvent } from '../messaging/events.ts';
+import { notificationText } from '../notifier/notifier.ts';
+import type { OutcomeEventType } from '../orders/order-lifecycle.ts';
 import type { Orm } from './orm.ts';
 import { Notification, Order, OrderItem, Product, User, type IProduct } from './entities.ts';
 
 const PASSWORD = 'Password123!';
-const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
 
 const products = [
   { name: 'Laptop', price: '999.99', stock: 50, description: 'High-performance laptop' },
@@ -18,12 +23,14 @@ const products = [
   { name: 'Headphones', price: '199.99', stock: 100, description: 'Noise-cancelling headphones' },
 ];
 
-/** The test user's order history: [status, total, product names, age in days]. */
-const orders: Array<[OrderStatus, string, string[], number]> = [
-  ['Completed', '1029.98', ['Laptop', 'Mouse'], 5],
-  ['Processing', '479.98', ['Monitor', 'Keyboard'], 2],
-  ['Pending', '199.99', ['Headphones'], 0],
+/** The test user's order history: [the outcome that ended the order, total, product names, age in hours]. */
+const orders: Array<[OutcomeEventType, string, string[], number]> = [
+  ['OrderCompleted', '1029.98', ['Laptop', 'Mouse'], 5 * 24],
+  ['OrderCancelled', '479.98', ['Monitor', 'Keyboard'], 2 * 24],
+  ['OrderExpired', '199.99', ['Headphones'], 3],
 ];
+
+const FINAL_STATUS = { OrderCompleted: 'Completed', OrderCancelled: 'Cancelled', OrderExpired: 'Expired' } as const;
 
 async function seedInto(em: EntityManager): Promise<void> {
   const passwordHash = await hashPassword(PASSWORD);
@@ -31,21 +38,45 @@ async function seedInto(em: EntityManager): Promise<void> {
   const testUser = em.create(User, { name: 'Test User', email: 'test@example.com', passwordHash });
   const byName = new Map<string, IProduct>(products.map((p) => [p.name, em.create(Product, p)]));
   const now = Date.now();
-  for (const [status, total, names, ageDays] of orders) {
-    const at = new Date(now - ageDays * DAY_MS);
-    const order = em.create(Order, { user: testUser, total, status, createdAt: at, updatedAt: at });
-    for (const name of names) {
+  const seeded = orders.map(([outcome, total, names, ageHours]) => {
+    const at = new Date(now - ageHours * HOUR_MS);
+    const order = em.create(Order, { user: testUser, total, status: FINAL_STATUS[outcome], createdAt: at, updatedAt: at });
+    const items = names.map((name) => {
       const product = byName.get(name)!;
       em.create(OrderItem, { order, product, quantity: 1, price: product.price, createdAt: at, updatedAt: at });
-    }
-    if (status === 'Completed') {
-      const message = `Order #{id} for user test@example.com was issued containing products: ${names.map((n) => `${n} (x1)`).join(', ')}. Total: $${total}`;
-      em.create(Notification, { user: testUser, order, message, eventType: 'OrderCompleted', createdAt: at, updatedAt: at });
-    }
+      return product;
+    });
+    return { outcome, order, items, at };
+  });
+  await em.flush();
+  // The notification text names the order id, known only after the insert; it is the text the notifier writes.
+  for (const { outcome, order, items, at } of seeded) {
+    const event = outcomeEvent(outcome, order.id, testUser.id, order.total, items, at.toISOString());
+    const message = notificationText(event, testUser.email);
+    em.create(Notification, { user: testUser, order, message, eventType: outcome, createdAt: at, updatedAt: at });
   }
   await em.flush();
-  // The notification text names the order id, known only after the insert.
-  await em.execute(`update notifications set message = replace(message, '#{id}', '#' || order_id)`);
+}
+
+function outcomeEvent(
+  type: OutcomeEventType,
+  orderId: number,
+  userId: number,
+  total: string,
+  products: IProduct[],
+  at: string,
+): OrderOutcomeEvent {
+  const common = { version: 1 as const, orderId, userId };
+  switch (type) {
+    case 'OrderCompleted': {
+      const items = products.map((p) => ({ productId: p.id, productName: p.name, quantity: 1, price: p.price }));
+      return { type, ...common, total, items, completedAt: at };
+    }
+    case 'OrderCancelled':
+      return { type, ...common, cancelledAt: at };
+    case 'OrderExpired':
+      return { type, ...common, expiredAt: at };
+  }
 }
 
 /** Seeds an empty database; returns whether it did. */

@@ -173,7 +173,7 @@ describe('saga-state gauges, measured on scrape', () => {
     const db = orm.em.getConnection();
     const [user] = await db.execute<{ id: number }[]>('select id from users order by id limit 1');
     // Placed five minutes ago with its OrderCreated (as PUT /api/order writes both), and a Pending order without one
-    // (like the seeded demo order, which never enters a saga): only the first is a backlog.
+    // (written straight into the table, so it never entered a saga): only the first is a backlog.
     const insertOrder = async (ageSeconds: number) => {
       const [o] = await db.execute<{ id: number }[]>(
         `insert into orders (user_id, total, status, created_at, updated_at) values (?, 1, 'Pending', now() - make_interval(secs => ?), now()) returning id`,

@@ -1,4 +1,4 @@
-// The seed data the global setup loads: two users, five products and the test user's three orders. No other test
+// The seed data the global setup loads: two users, five products and the test user's three finished orders. No other test
 // orders seeded products or places orders as test@example.com, so their stock and orders are exactly as seeded.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestApi, type TestApi } from '../../helpers/api.ts';
@@ -14,6 +14,7 @@ afterAll(async () => {
 
 const SEED_PASSWORD = 'Password123!';
 const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
 
 const SEEDED_PRODUCTS = [
   { name: 'Laptop', price: 999.99, stock: 50, description: 'High-performance laptop' },
@@ -24,6 +25,7 @@ const SEEDED_PRODUCTS = [
 ];
 
 const daysAgo = (iso: string) => (Date.now() - Date.parse(iso)) / DAY_MS;
+const hoursAgo = (iso: string) => (Date.now() - Date.parse(iso)) / HOUR_MS;
 const byProductName = (items: OrderDto['items']) => [...items].sort((a, b) => a.productName.localeCompare(b.productName));
 
 describe('seeded users', () => {
@@ -86,8 +88,8 @@ describe("the test user's seeded orders", () => {
     return found[0]!;
   };
 
-  it('when the test user lists their orders, then there are exactly three, one each Completed, Processing and Pending, newest first', () => {
-    expect(orders.map((o) => o.status).sort()).toEqual(['Completed', 'Pending', 'Processing']);
+  it('when the test user lists their orders, then there are exactly three, one each Completed, Cancelled and Expired, newest first', () => {
+    expect(orders.map((o) => o.status).sort()).toEqual(['Cancelled', 'Completed', 'Expired']);
     for (const order of orders) expect(order.userId).toBe(testUserId);
     const createdAt = orders.map((o) => Date.parse(o.createdAt));
     expect(createdAt).toEqual([...createdAt].sort((a, b) => b - a));
@@ -105,8 +107,8 @@ describe("the test user's seeded orders", () => {
     expect(daysAgo(order.createdAt)).toBeLessThan(6);
   });
 
-  it('when the Processing order is read, then it is Keyboard + Monitor for 479.98, created about 2 days ago', () => {
-    const order = withStatus('Processing');
+  it('when the Cancelled order is read, then it is Keyboard + Monitor for 479.98, created about 2 days ago', () => {
+    const order = withStatus('Cancelled');
 
     expect(order.total).toBe(479.98);
     expect(byProductName(order.items)).toEqual([
@@ -117,24 +119,58 @@ describe("the test user's seeded orders", () => {
     expect(daysAgo(order.createdAt)).toBeLessThan(3);
   });
 
-  it('when the Pending order is read, then it is one pair of Headphones for 199.99', () => {
-    const order = withStatus('Pending');
+  it('when the Expired order is read, then it is one pair of Headphones for 199.99, created a few hours ago', () => {
+    const order = withStatus('Expired');
 
     expect(order.total).toBe(199.99);
     expect(order.items).toEqual([
       orderItemDto({ productId: productIds.Headphones, productName: 'Headphones', quantity: 1, price: 199.99 }),
     ]);
+    expect(hoursAgo(order.createdAt)).toBeGreaterThan(2);
+    expect(hoursAgo(order.createdAt)).toBeLessThan(4);
   });
 
-  it("when the notifications are inspected, then the Completed order has one 'OrderCompleted' notification for the test user", async () => {
-    const order = withStatus('Completed');
-
-    const rows = await sql<{ user_id: number; event_type: string }>(
+  it('when the notifications are inspected, then each order has the one notification its outcome gives, with the text the notifier writes', async () => {
+    const rows = await sql<{ order_id: number; user_id: number; event_type: string; message: string }>(
       api,
-      "select user_id, event_type from notifications where order_id = ? and event_type = 'OrderCompleted'",
-      [order.id],
+      'select order_id, user_id, event_type, message from notifications where order_id in (?, ?, ?) order by order_id',
+      orders.map((o) => o.id),
     );
 
-    expect(rows).toEqual([{ user_id: testUserId, event_type: 'OrderCompleted' }]);
+    const [completed, cancelled, expired] = [withStatus('Completed'), withStatus('Cancelled'), withStatus('Expired')];
+    const subject = (id: number) => `Order #${id} for user test@example.com`;
+    expect(rows).toEqual(
+      [
+        {
+          order_id: completed.id,
+          user_id: testUserId,
+          event_type: 'OrderCompleted',
+          message: `${subject(completed.id)} was issued containing products: Laptop (x1), Mouse (x1). Total: $1029.98`,
+        },
+        { order_id: cancelled.id, user_id: testUserId, event_type: 'OrderCancelled', message: `${subject(cancelled.id)} was cancelled.` },
+        {
+          order_id: expired.id,
+          user_id: testUserId,
+          event_type: 'OrderExpired',
+          message: `${subject(expired.id)} has expired due to payment timeout.`,
+        },
+      ].sort((a, b) => a.order_id - b.order_id),
+    );
+  });
+
+  it('when the seed is done, then no order is left open and nothing waits in the outbox for a saga', async () => {
+    const open = await sql<{ n: number }>(
+      api,
+      "select count(*)::int as n from orders where status in ('Pending', 'Processing') and user_id = ?",
+      [testUserId],
+    );
+    const events = await sql<{ n: number }>(
+      api,
+      'select count(*)::int as n from outbox where order_id in (?, ?, ?)',
+      orders.map((o) => o.id),
+    );
+
+    expect(open).toEqual([{ n: 0 }]);
+    expect(events).toEqual([{ n: 0 }]);
   });
 });
