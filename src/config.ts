@@ -63,6 +63,9 @@ const schema = z.object({
   LOGIN_MAX_ATTEMPTS_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
   LOGIN_RATE_WINDOW: duration.default(15 * 60 * 1000),
   // Browser origins allowed to call the API (comma-separated, e.g. https://shop.example.com); empty: no CORS.
+  // How long an API process may reuse a token check (the user's role and credential version) while it hears
+  // PostgreSQL's change notifications; 0 reads the user on every request.
+  AUTH_CACHE_TTL: duration.default(60_000),
   CORS_ORIGINS: z
     .string()
     .default('')

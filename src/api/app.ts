@@ -16,6 +16,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import { checkReadiness, type Probe } from '../readiness.ts';
 import type { SagaHealthReport } from '../saga-health.ts';
 import { authRoutes } from './auth/auth.routes.ts';
+import { CredentialStore } from './auth/credentials.ts';
 import type { AppEnv } from './context.ts';
 import { docsRoutes } from './docs.ts';
 import { errorHandler, problem } from './errors.ts';
@@ -37,6 +38,8 @@ export type AppDeps = {
   sagaHealth?: () => Promise<SagaHealthReport>;
   /** Times every request and serves GET /metrics when given (the api role gives it, unless METRICS_ENABLED=false). */
   metrics?: Metrics;
+  /** Remembers token checks while it hears PostgreSQL's change notifications; without one, every request reads. */
+  credentials?: CredentialStore;
 };
 
 const ReadinessReport = z
@@ -64,8 +67,9 @@ const ready = route({
   responses: { 200: ok(ReadinessReport, 'Ready'), 503: ok(ReadinessReport, 'Not ready: the failing checks say which') },
 });
 
-export function createApp({ orm, config, log, probes, workflows, sagaHealth, metrics }: AppDeps): OpenAPIHono<AppEnv> {
+export function createApp({ orm, config, log, probes, workflows, sagaHealth, metrics, credentials }: AppDeps): OpenAPIHono<AppEnv> {
   const app = router();
+  const credentialStore = credentials ?? new CredentialStore({ ttlMs: 0 });
 
   app.use(requestId());
   if (metrics) app.use(httpMetricsMiddleware(metrics));
@@ -99,14 +103,16 @@ export function createApp({ orm, config, log, probes, workflows, sagaHealth, met
       }),
     );
   }
-  app.use(
-    bodyLimit({
-      maxSize: config.BODY_LIMIT_BYTES,
-      onError: (c) => problem(c, 'payload-too-large', `Request body too large (limit ${config.BODY_LIMIT_BYTES} bytes)`),
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: config.BODY_LIMIT_BYTES,
+    onError: (c) => problem(c, 'payload-too-large', `Request body too large (limit ${config.BODY_LIMIT_BYTES} bytes)`),
+  });
+  // The limiter reads the body stream, which makes the Node adapter build a full fetch Request. GET and HEAD bodies are
+  // never read by any route, so those skip the limiter and that cost (the catalogue's hot path).
+  app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
   app.use('/api/*', async (c, next) => {
-    c.set('em', orm.em.fork());
+    c.set('orm', orm);
+    c.set('credentials', credentialStore);
     c.set('authConfig', config);
     await next();
   });

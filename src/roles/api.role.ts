@@ -1,6 +1,7 @@
 // The HTTP API process: builds the app from real dependencies and listens on PORT.
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../api/app.ts';
+import { CredentialStore, listenForCredentialChanges } from '../api/auth/credentials.ts';
 import { createKafka } from '../messaging/kafka.ts';
 import { registerSagaState, SAGA_STATE_KAFKA_RETRY } from '../metrics/saga-state.ts';
 import { kafkaProbe, postgresProbe, temporalProbe } from '../readiness.ts';
@@ -20,11 +21,14 @@ export const startApiRole: RoleStarter = async (resources) => {
     const kafka = createKafka(config, kafkaLog, { retry: SAGA_STATE_KAFKA_RETRY });
     registerSagaState(metrics, { orm, kafka, topicPrefix: config.KAFKA_TOPIC_PREFIX });
   }
+  const credentials = new CredentialStore({ ttlMs: config.AUTH_CACHE_TTL });
+  const credentialListener = config.AUTH_CACHE_TTL > 0 ? listenForCredentialChanges(config.DATABASE_URL, credentials, log) : undefined;
   const app = createApp({
     orm,
     config,
     log,
     metrics,
+    credentials,
     workflows: await resources.orderWorkflows(),
     probes: { postgres: postgresProbe(orm), kafka: kafkaProbe(resources.kafka()), temporal: temporalProbe(temporal) },
     sagaHealth: sagaHealth({
@@ -48,11 +52,13 @@ export const startApiRole: RoleStarter = async (resources) => {
   log.info(`listening on http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`);
   return {
     name: 'api',
-    stop: () =>
-      new Promise<void>((resolve) => {
+    stop: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Keep-alive sockets would hold close() open; drop idle ones now, busy ones after their response.
         (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-      }),
+      });
+      await credentialListener?.stop();
+    },
   };
 };

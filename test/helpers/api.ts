@@ -3,6 +3,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../src/api/context.ts';
 import { createApp } from '../../src/api/app.ts';
+import type { CredentialStore } from '../../src/api/auth/credentials.ts';
 import { initOrm, type Orm } from '../../src/db/orm.ts';
 import { testConfig, testLogger } from './config.ts';
 import type { Logger } from '../../src/logger.ts';
@@ -39,12 +40,19 @@ const noSaga: OrderWorkflowUpdates = {
 
 export async function startTestApi(
   overrides: Record<string, string> = {},
-  options: { saga?: boolean; polling?: boolean; log?: Logger } = {},
+  options: { saga?: boolean; polling?: boolean; log?: Logger; credentials?: CredentialStore } = {},
 ): Promise<TestApi> {
   const config = testConfig(overrides);
   const orm = await initOrm(config);
   const saga = options.saga ? await startTestSaga(orm, config, { polling: options.polling ?? true }) : undefined;
-  const app = createApp({ orm, config, log: options.log ?? testLogger(config), probes: {}, workflows: saga?.workflows ?? noSaga });
+  const app = createApp({
+    orm,
+    config,
+    log: options.log ?? testLogger(config),
+    probes: {},
+    workflows: saga?.workflows ?? noSaga,
+    credentials: options.credentials,
+  });
 
   const request: TestApi['request'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };

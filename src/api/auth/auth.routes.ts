@@ -4,7 +4,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { User } from '../../db/entities.ts';
-import type { AppEnv } from '../context.ts';
+import { entityManager, type AppEnv } from '../context.ts';
 import { toUserDto } from '../dto.ts';
 import { AppError } from '../errors.ts';
 import { errors, jsonBody, ok, route, router } from '../openapi.ts';
@@ -41,7 +41,7 @@ export function authRoutes(config: TokenConfig & LoginThrottleConfig): OpenAPIHo
     if (!verdict.allowed) {
       throw new AppError('rate-limited', verdict.reason, { headers: { 'Retry-After': String(verdict.retryAfterSeconds) } });
     }
-    const user = await c.var.em.findOne(User, { email: account }, { populate: ['passwordHash'] });
+    const user = await entityManager(c).findOne(User, { email: account }, { populate: ['passwordHash'] });
     const valid = await verifyPassword(password, user?.passwordHash ?? (await dummyHash));
     if (!user || !valid) {
       throttle.failed(account);

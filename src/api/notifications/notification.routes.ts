@@ -2,7 +2,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
 import { Notification, type INotification } from '../../db/entities.ts';
-import type { AppEnv } from '../context.ts';
+import { entityManager, type AppEnv } from '../context.ts';
 import { ok, route, router } from '../openapi.ts';
 import { DEFAULT_PAGE_SIZE, linkHeader, linkNext, pageOf, PageQuery } from '../pagination.ts';
 
@@ -46,7 +46,7 @@ export function notificationRoutes(): OpenAPIHono<AppEnv> {
   app.openapi(list, async (c) => {
     const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid('query');
     // Newest first by id: notifications are written in the order the outcomes happen.
-    const rows = await c.var.em.find(
+    const rows = await entityManager(c).find(
       Notification,
       { user: c.var.userId, ...(cursor !== undefined ? { id: { $lt: cursor } } : {}) },
       { orderBy: { id: 'desc' }, limit: limit + 1 },

@@ -8,7 +8,7 @@ import { isRequestable, requestStatus, type OrderWorkflowUpdates, type Requestab
 import { StateConflictError } from '../../domain/errors.ts';
 import { fingerprintOf } from '../../orders/order-idempotency.ts';
 import { orderTimeline } from '../../orders/order-timeline.ts';
-import type { AppEnv } from '../context.ts';
+import { db, type AppEnv } from '../context.ts';
 import { toOrderDto } from '../dto.ts';
 import { AppError } from '../errors.ts';
 import { errors, jsonBody, link, ok, route, router } from '../openapi.ts';
@@ -175,7 +175,7 @@ export function orderRoutes({ workflows, log, requestTimeoutMs }: OrderRouteDeps
   /** 200 with the order once it got there, 202 with Location while the workflow is still on it. */
   const answer = async (c: Context<AppEnv>, orderId: number, target: RequestableStatus, alreadyThereIsSuccess: boolean) => {
     const request = { userId: c.var.userId, orderId, target, timeoutMs: requestTimeoutMs, alreadyThereIsSuccess };
-    const { order, done } = await requestStatus(c.var.em, workflows, log, request);
+    const { order, done } = await requestStatus(db(c), workflows, log, request);
     if (!done) c.header('Location', `/api/order/${order.id}`);
     return c.json(toOrderDto(order), done ? 200 : 202);
   };
@@ -183,7 +183,7 @@ export function orderRoutes({ workflows, log, requestTimeoutMs }: OrderRouteDeps
   app.openapi(list, async (c) => {
     const { limit = DEFAULT_PAGE_SIZE, cursor, status, createdAfter } = c.req.valid('query');
     const query = { limit, after: cursor, status, createdAfter };
-    const { rows: orders, next } = pageOf(await listOrders(c.var.em, c.var.userId, query), limit);
+    const { rows: orders, next } = pageOf(await listOrders(db(c), c.var.userId, query), limit);
     linkNext(c, next);
     return c.json(orders.map(toOrderDto), 200);
   });
@@ -191,7 +191,7 @@ export function orderRoutes({ workflows, log, requestTimeoutMs }: OrderRouteDeps
   app.openapi(getOne, async (c) => {
     const { id } = c.req.valid('param');
     // A customer reads their own orders; an admin (support) any order.
-    const order = c.var.role === 'admin' ? await loadOrder(c.var.em, id) : await ownOrder(c.var.em, c.var.userId, id);
+    const order = c.var.role === 'admin' ? await loadOrder(db(c), id) : await ownOrder(db(c), c.var.userId, id);
     return c.json(toOrderDto(order), 200);
   });
 
@@ -199,7 +199,7 @@ export function orderRoutes({ workflows, log, requestTimeoutMs }: OrderRouteDeps
     const { items } = c.req.valid('json');
     const key = c.req.valid('header')['idempotency-key'];
     const idempotency = key === undefined ? undefined : { key, fingerprint: fingerprintOf(items) };
-    const { order, replayed } = await placeOrder(c.var.em, c.var.userId, items, idempotency);
+    const { order, replayed } = await placeOrder(db(c), c.var.userId, items, idempotency);
     c.header('Location', `/api/order/${order.id}`);
     if (replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(toOrderDto(order), 201);
@@ -212,7 +212,7 @@ export function orderRoutes({ workflows, log, requestTimeoutMs }: OrderRouteDeps
     const status = parseOrderStatus(body.status);
     if (!status) throw new AppError('validation-failed', `Unknown order status: ${String(body.status)}`);
     if (!isRequestable(status)) {
-      const order = await ownOrder(c.var.em, c.var.userId, id);
+      const order = await ownOrder(db(c), c.var.userId, id);
       throw new StateConflictError(`Cannot change order status from '${order.status}' to '${status}'`, { currentStatus: order.status });
     }
     // The original contract: asking for the status an order already has is a conflict, unlike a retried /pay.
@@ -221,15 +221,15 @@ export function orderRoutes({ workflows, log, requestTimeoutMs }: OrderRouteDeps
 
   app.openapi(timeline, async (c) => {
     const { id } = c.req.valid('param');
-    const order = c.var.role === 'admin' ? await loadOrder(c.var.em, id) : await ownOrder(c.var.em, c.var.userId, id);
-    return c.json(await orderTimeline(c.var.em, order, (orderId) => workflows.timeline(orderId)), 200);
+    const order = c.var.role === 'admin' ? await loadOrder(db(c), id) : await ownOrder(db(c), c.var.userId, id);
+    return c.json(await orderTimeline(db(c), order, (orderId) => workflows.timeline(orderId)), 200);
   });
 
   app.openapi(pay, (c) => answer(c, c.req.valid('param').id, 'Completed', true));
   app.openapi(cancel, (c) => answer(c, c.req.valid('param').id, 'Cancelled', true));
 
   app.openapi(remove, async (c) => {
-    await deleteOrder(c.var.em, c.var.userId, c.req.valid('param').id);
+    await deleteOrder(db(c), c.var.userId, c.req.valid('param').id);
     return c.json({ message: 'Order deleted successfully' }, 200);
   });
   return app;

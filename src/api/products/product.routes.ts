@@ -5,7 +5,7 @@ import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Product } from '../../db/entities.ts';
 import { formatCents, toCents } from '../../domain/money.ts';
-import type { AppEnv } from '../context.ts';
+import { db, entityManager, type AppEnv } from '../context.ts';
 import { toProductDto } from '../dto.ts';
 import { notFound } from '../../domain/errors.ts';
 import { isoTimestamp } from '../../db/sql.ts';
@@ -113,17 +113,17 @@ export function productRoutes(): OpenAPIHono<AppEnv> {
   const app = router();
   app.openapi(list, async (c) => {
     const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid('query');
-    const rows = await c.var.em.execute<ProductRow[]>(`${PRODUCT_ROW} where id > ? order by id limit ?`, [cursor ?? 0, limit + 1]);
+    const rows = await db(c).execute<ProductRow[]>(`${PRODUCT_ROW} where id > ? order by id limit ?`, [cursor ?? 0, limit + 1]);
     const { rows: products, next } = pageOf(rows, limit);
     linkNext(c, next);
     return c.json(products.map(toProductDto), 200);
   });
 
-  app.openapi(getOne, async (c) => c.json(toProductDto(await readProduct(c.var.em, c.req.valid('param').id)), 200));
+  app.openapi(getOne, async (c) => c.json(toProductDto(await readProduct(db(c), c.req.valid('param').id)), 200));
 
   app.openapi(create, async (c) => {
     const body = c.req.valid('json');
-    const em = c.var.em;
+    const em = entityManager(c);
     const product = em.create(Product, {
       name: body.name,
       description: body.description ?? null,
@@ -139,7 +139,7 @@ export function productRoutes(): OpenAPIHono<AppEnv> {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     if (body.id !== id) throw new AppError('id-mismatch', `Product ID mismatch: the path says ${id}, the body says ${body.id}`);
-    await c.var.em.transactional(async (tx) => {
+    await db(c).transactional(async (tx) => {
       await setAvailableStock(tx, id, body.stock);
       await tx.execute('update products set name = ?, description = ?, price = ? where id = ?', [
         body.name,
@@ -148,12 +148,12 @@ export function productRoutes(): OpenAPIHono<AppEnv> {
         id,
       ]);
     });
-    return c.json(toProductDto(await readProduct(c.var.em, id)), 200);
+    return c.json(toProductDto(await readProduct(db(c), id)), 200);
   });
 
   app.openapi(remove, async (c) => {
     const { id } = c.req.valid('param');
-    const em = c.var.em;
+    const em = entityManager(c);
     const product = await findProduct(em, id);
     const orderCount = await referencingOrders(em, id);
     if (orderCount > 0) throw inUse(orderCount);

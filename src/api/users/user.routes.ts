@@ -3,7 +3,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Order, User } from '../../db/entities.ts';
-import type { AppEnv } from '../context.ts';
+import { entityManager, type AppEnv } from '../context.ts';
 import { toUserDto } from '../dto.ts';
 import { AccessDeniedError, notFound } from '../../domain/errors.ts';
 import { AppError } from '../errors.ts';
@@ -75,7 +75,7 @@ export function userRoutes(): OpenAPIHono<AppEnv> {
   const app = router();
   app.openapi(register, async (c) => {
     const { name, email, password } = c.req.valid('json');
-    const em = c.var.em;
+    const em = entityManager(c);
     const normalized = email.toLowerCase();
     if (await em.count(User, { email: normalized })) throw emailTaken();
     const user = em.create(User, { name, email: normalized, passwordHash: await hashPassword(password) });
@@ -86,7 +86,7 @@ export function userRoutes(): OpenAPIHono<AppEnv> {
 
   app.openapi(update, async (c) => {
     const { id, name, email, password } = c.req.valid('json');
-    const em = c.var.em;
+    const em = entityManager(c);
     const user = await ownUser(em, c.var.userId, id);
     const normalized = email.toLowerCase();
     if (normalized !== user.email && (await em.count(User, { email: normalized }))) throw emailTaken();
@@ -98,20 +98,22 @@ export function userRoutes(): OpenAPIHono<AppEnv> {
       user.credentialVersion += 1;
     }
     await flushUnique(em);
+    // Other API processes hear it from PostgreSQL (a trigger's NOTIFY); this one needs not wait for that.
+    if (password !== undefined) c.var.credentials.forget(id);
     return c.json(toUserDto(user), 200);
   });
 
   app.openapi(getOne, async (c) => {
     const { id } = c.req.valid('param');
     if (id !== c.var.userId && c.var.role !== 'admin') throw new AccessDeniedError('You can only read your own account');
-    const user = await c.var.em.findOne(User, id);
+    const user = await entityManager(c).findOne(User, id);
     if (!user) throw notFound('User', id);
     return c.json(toUserDto(user), 200);
   });
 
   app.openapi(remove, async (c) => {
     const { id } = c.req.valid('param');
-    const em = c.var.em;
+    const em = entityManager(c);
     const user = await ownUser(em, c.var.userId, id);
     const orderCount = await em.count(Order, { user: id });
     if (orderCount > 0) {
@@ -126,6 +128,7 @@ export function userRoutes(): OpenAPIHono<AppEnv> {
       if (err instanceof ForeignKeyConstraintViolationException) throw new AppError('in-use', 'Cannot delete user with existing orders.');
       throw err;
     }
+    c.var.credentials.forget(id);
     return c.json({ message: 'User deleted successfully' }, 200);
   });
   return app;

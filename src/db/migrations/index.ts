@@ -6,6 +6,7 @@ import { NotificationEventType } from './0003-notification-event-type.migration.
 import { UserRolesAndCredentials } from './0004-user-roles-and-credentials.migration.ts';
 import { IdempotencyKeys } from './0005-idempotency-keys.migration.ts';
 import { OrderPaymentDue } from './0006-order-payment-due.migration.ts';
+import { UserCredentialNotifications } from './0007-user-credential-notifications.migration.ts';
 
 export const migrations = [
   { name: '0001-initial-schema', class: InitialSchema },
@@ -14,4 +15,5 @@ export const migrations = [
   { name: '0004-user-roles-and-credentials', class: UserRolesAndCredentials },
   { name: '0005-idempotency-keys', class: IdempotencyKeys },
   { name: '0006-order-payment-due', class: OrderPaymentDue },
+  { name: '0007-user-credential-notifications', class: UserCredentialNotifications },
 ];
