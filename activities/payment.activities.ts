@@ -54,7 +54,9 @@ export function createPaymentActivities({ provider, log }: { provider: PaymentPr
     async chargePayment(request: PaymentRequest): Promise<PaymentResult> {
       const ctx = Context.current();
       const idempotencyKey = paymentKey(request.orderId);
-      const result = await provider.charge({ ...request, idempotencyKey }, () => ctx.heartbeat());
+      // A local activity (workflow v4) has no heartbeat: the worker itself keeps its workflow task alive.
+      const onProgress = ctx.info.isLocal ? () => undefined : () => ctx.heartbeat();
+      const result = await provider.charge({ ...request, idempotencyKey }, onProgress);
       // The app's log (the SDK's own logging is kept at warn): one line per payment outcome, at info.
       const line = {
         orderId: request.orderId,

@@ -19,7 +19,7 @@ import { cancelOrderUpdate, confirmPaymentUpdate, getStateQuery, type WorkflowOr
 import type { orderWorkflow } from '../workflows/order.workflow.ts';
 
 /** One folder per workflow version: bump it with each patch, keep the older folders (the replay test reads them all). */
-const HISTORY_SET = 'v3-payment-due';
+const HISTORY_SET = 'v4-local-payment';
 const outDir = fileURLToPath(new URL(`../test/workflows/histories/${HISTORY_SET}/`, import.meta.url));
 const config = loadConfig({ ...process.env, LOG_LEVEL: 'warn' });
 const run = Date.now().toString(36);

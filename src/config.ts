@@ -80,9 +80,12 @@ const schema = z.object({
   ORDER_EXPIRY: duration.default(10 * 60 * 1000),
   // How long a pay/cancel/status request waits for the order's workflow before answering 202 Accepted.
   ORDER_REQUEST_TIMEOUT: duration.default(10_000),
-  // Temporal worker tuning; unset means the SDK's defaults.
+  // Temporal worker tuning. Cache: unset means the SDK's default. Each order in payment holds one local-activity slot
+  // and keeps its workflow task open (workflow v4), so both bound how many orders can be charged at once
+  // (20 orders/s × 5-s payments = 100): the defaults leave room for several times that.
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
-  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(500),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(500),
   // GET /health/saga reports degraded past these (see src/saga-health.ts).
   SAGA_MAX_OUTBOX_AGE: duration.default(30_000),
   SAGA_MAX_BRIDGE_LAG: z.coerce.number().int().min(0).default(1000),

@@ -14,6 +14,11 @@
 //       idempotent transactions, which is what local activities are for.
 //   v3  patch RECORD_PAYMENT_DUE: after a declined payment, one more local step writes the expiry time to the order
 //       row, so the API shows `phase: awaiting-payment` and `paymentDueAt` without a Temporal round trip.
+//   v4  patch LOCAL_PAYMENT: the payment is a local activity too, so a paid order is one workflow task and no
+//       activity task: the engine's cost per order (tasks, events, matching) is what bounds the saga's rate. The
+//       charge lasts seconds (PAYMENT_DURATION) and is idempotent by its key, which is what a local activity needs:
+//       after a worker crash the next worker runs it again from the last recorded step and the provider answers the
+//       same charge the same way. Updates and signals that arrive meanwhile are handled when the charge returns.
 import {
   allHandlersFinished,
   condition,
@@ -48,14 +53,16 @@ const remoteDb = proxyActivities<DatabaseSteps>(databaseStepOptions);
 const localDb = proxyLocalActivities<DatabaseSteps>(databaseStepOptions);
 
 export const LOCAL_DB_STEPS = 'local-db-steps';
+/** v4: the payment runs as a local activity. */
+export const LOCAL_PAYMENT = 'local-payment';
 /** v3: when payment was declined, the expiry time is written to the order row (its `paymentDueAt`). */
 export const RECORD_PAYMENT_DUE = 'record-payment-due';
 
-const payments = proxyActivities<ReturnType<typeof createPaymentActivities>>({
-  startToCloseTimeout: '10m',
-  heartbeatTimeout: '15s',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
-});
+type Payments = ReturnType<typeof createPaymentActivities>;
+const paymentRetry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 } as const;
+const remotePayments = proxyActivities<Payments>({ startToCloseTimeout: '10m', heartbeatTimeout: '15s', retry: paymentRetry });
+// One attempt may outlast the workflow task timeout (10 s): the worker then extends the task by itself.
+const localPayments = proxyLocalActivities<Payments>({ startToCloseTimeout: '2m', retry: paymentRetry });
 
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWorkflowState> {
   const state: OrderWorkflowState = {
@@ -67,6 +74,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
   };
   // Decided once, before the first command, so a run keeps the version it started with.
   const db = patched(LOCAL_DB_STEPS) ? localDb : remoteDb;
+  const payments = patched(LOCAL_PAYMENT) ? localPayments : remotePayments;
   let paymentConfirmed = false;
   let cancelRequested = false;
   const isFinal = () => state.status === 'Gone' || isFinalStatus(state.status);

@@ -13,12 +13,11 @@ export const startWorkerRole: RoleStarter = async (resources) => {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities: createActivities({ orm, paymentProvider, log }),
-    // Unset: the SDK's defaults (the cache size follows the heap limit). See README "Performance".
+    // Cache unset: the SDK's default (it follows the heap limit). See README "Performance".
     ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined && { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS }),
-    ...(config.WORKER_MAX_CONCURRENT_ACTIVITIES !== undefined && {
-      maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
-      maxConcurrentLocalActivityExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
-    }),
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentLocalActivityExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
   });
   const running = worker.run();
   running.catch((err: unknown) => log.error({ err }, 'worker stopped with an error'));

@@ -182,7 +182,7 @@ describe('when a declined order waits for payment (ORDER_EXPIRY=10m)', () => {
         /^database order-placed /,
         /^outbox event-published OrderCreated /,
         /^workflow workflow-started /,
-        /^workflow activity-completed chargePayment → \{"approved":false/,
+        /^workflow local-step chargePayment → \{"approved":false/,
         /^workflow timer-started waiting up to 600 s for payment/,
         /^workflow update-accepted confirmPayment accepted/,
         /^workflow workflow-completed /,

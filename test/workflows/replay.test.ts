@@ -20,17 +20,18 @@ type History = {
 const load = async (version: string, file: string) => JSON.parse(await readFile(`${dir}${version}/${file}`, 'utf8')) as History;
 const scheduledActivities = (history: History) =>
   history.events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+const workflowTasks = (history: History) => history.events.filter((e) => /WORKFLOW_TASK_COMPLETED$/.test(e.eventType)).length;
 const localSteps = (history: History) =>
   history.events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
 
 describe('OrderWorkflow replay', () => {
   it('when the history folders are listed, then every workflow version has all four scenarios', async () => {
     const versions = (await readdir(dir)).sort();
-    expect(versions).toEqual(['v1-activities', 'v2-local-db-steps', 'v3-payment-due']);
+    expect(versions).toEqual(['v1-activities', 'v2-local-db-steps', 'v3-payment-due', 'v4-local-payment']);
     for (const version of versions) expect((await readdir(dir + version)).sort()).toEqual(SCENARIOS);
   });
 
-  it.each(['v1-activities', 'v2-local-db-steps', 'v3-payment-due'])(
+  it.each(['v1-activities', 'v2-local-db-steps', 'v3-payment-due', 'v4-local-payment'])(
     'when the %s histories are replayed, then each replays without a determinism error',
     async (version) => {
       const histories = await Promise.all(
@@ -57,5 +58,12 @@ describe('OrderWorkflow replay', () => {
     expect(localSteps(await load('v2-local-db-steps', 'expired.json'))).toBe(2);
     expect(localSteps(await load('v3-payment-due', 'expired.json'))).toBe(3);
     expect(localSteps(await load('v3-payment-due', 'completed.json'))).toBe(2);
+  });
+
+  it('when a v3 and a v4 paid order are compared, then v4 charges in a local step: one workflow task and no activity task', async () => {
+    const [v3, v4] = [await load('v3-payment-due', 'completed.json'), await load('v4-local-payment', 'completed.json')];
+    expect([scheduledActivities(v3), workflowTasks(v3), localSteps(v3)]).toEqual([['chargePayment'], 2, 2]);
+    expect([scheduledActivities(v4), workflowTasks(v4), localSteps(v4)]).toEqual([[], 1, 3]);
+    for (const file of SCENARIOS) expect(scheduledActivities(await load('v4-local-payment', file))).toEqual([]);
   });
 });

@@ -55,11 +55,19 @@ async function orderIn(status: OrderStatus): Promise<{ order: OrderDto; productI
 }
 
 describe('requesting status changes', () => {
-  it('when a Pending order is set to Processing, then 200 once it is Processing, with its stock still reserved', async () => {
+  it('when a Pending order is set to Processing, then 200 once it is Processing and its first charge was made, with its stock still reserved', async () => {
     const { order, productId } = await orderIn('Pending');
     const res = await setStatus(order.id, 'Processing');
     expectStatus(res, 200);
-    expect(res.body).toEqual({ ...order, status: 'Processing', phase: 'charging', updatedAt: expect.any(String) });
+    // The workflow (v4) charges in the workflow task that moved the order to Processing, and answers when that task
+    // completes: here the scripted provider declined, so the order now waits for payment.
+    expect(res.body).toEqual({
+      ...order,
+      status: 'Processing',
+      phase: 'awaiting-payment',
+      paymentDueAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
     expect(await dbStatus(order.id)).toBe('Processing');
     expect(await stock(productId)).toBe(7);
   });
