@@ -97,9 +97,9 @@ export type AppState =
   /** Something answers on BASE_URL but it is not the pid-file app (`npm run stack` in a terminal, docker, …). */
   | { kind: 'foreign' };
 
-async function answers(baseUrl: string): Promise<boolean> {
+async function answers(baseUrl: string, readyPath = '/health'): Promise<boolean> {
   try {
-    return (await fetch(new URL('/health', baseUrl), { signal: AbortSignal.timeout(3000) })).ok;
+    return (await fetch(new URL(readyPath, baseUrl), { signal: AbortSignal.timeout(3000) })).ok;
   } catch {
     return false;
   }
@@ -231,9 +231,16 @@ export type OwnProcess = { pid: number; logFile: string; stop: () => Promise<voi
 
 /**
  * Starts `node src/main.ts <role>` as a child of the benchmark with extra environment, logging to
- * $SAGA_CACHE/logs/bench-<name>.log (name: the role unless given); resolves once GET /health answers 200 on `port`.
+ * $SAGA_CACHE/logs/bench-<name>.log (name: the role unless given); resolves once GET `readyPath` answers 200 on
+ * `port` (a role without the API answers on its METRICS_PORT: pass that port and '/metrics').
  */
-export async function startOwnProcess(role: string, port: number, env: Record<string, string>, name = role): Promise<OwnProcess> {
+export async function startOwnProcess(
+  role: string,
+  port: number,
+  env: Record<string, string>,
+  name = role,
+  readyPath = '/health',
+): Promise<OwnProcess> {
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = path.join(LOG_DIR, `bench-${name}.log`);
   const fd = openSync(logFile, 'w');
@@ -254,7 +261,7 @@ export async function startOwnProcess(role: string, port: number, env: Record<st
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (exited) throw new Error(`node src/main.ts ${role} exited during start; see ${logFile}`);
-    if (await answers(`http://127.0.0.1:${port}`)) break;
+    if (await answers(`http://127.0.0.1:${port}`, readyPath)) break;
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`node src/main.ts ${role} not answering on :${port} after 90 s; see ${logFile}`);
