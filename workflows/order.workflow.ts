@@ -19,6 +19,10 @@
 //       charge lasts seconds (PAYMENT_DURATION) and is idempotent by its key, which is what a local activity needs:
 //       after a worker crash the next worker runs it again from the last recorded step and the provider answers the
 //       same charge the same way. Updates and signals that arrive meanwhile are handled when the charge returns.
+//   v5  patch ADOPT_FINAL_STATUS: a run that finds its order already Completed, Cancelled or Expired records that
+//       status instead of `Gone`. It happens when a workflow task did its database steps but its completion never
+//       reached Temporal (a worker or network fault): the retried task finds the order finished by its own earlier
+//       attempt, and Temporal's OrderStatus must still say what the database says.
 import {
   allHandlersFinished,
   condition,
@@ -55,6 +59,8 @@ const localDb = proxyLocalActivities<DatabaseSteps>(databaseStepOptions);
 export const LOCAL_DB_STEPS = 'local-db-steps';
 /** v4: the payment runs as a local activity. */
 export const LOCAL_PAYMENT = 'local-payment';
+/** v5: an order found already final keeps its status in Temporal. */
+export const ADOPT_FINAL_STATUS = 'adopt-final-status';
 /** v3: when payment was declined, the expiry time is written to the order row (its `paymentDueAt`). */
 export const RECORD_PAYMENT_DUE = 'record-payment-due';
 
@@ -118,8 +124,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
 
   const started = await db.markProcessing(input.orderId);
   if (started.status !== 'Processing') {
-    // Deleted while Pending, or a duplicate start after the first run's history was dropped: nothing to do.
-    setStatus('Gone');
+    // Deleted while Pending (Missing), or already finished: by this run's own earlier attempt of this task, whose
+    // completion was lost, or by a run whose history was dropped. Nothing to do; a finished order keeps its status.
+    const found = started.status;
+    const finished = found !== 'Missing' && isFinalStatus(found) && patched(ADOPT_FINAL_STATUS);
+    setStatus(finished ? found : 'Gone');
     state.phase = 'done';
     await condition(allHandlersFinished);
     return state;

@@ -34,8 +34,15 @@ export async function reserveStock(tx: EntityManager, lines: OrderLine[]): Promi
   return products;
 }
 
-/** Gives an order's reserved stock back. Call only right after a conditional status change that succeeded. */
+/**
+ * Gives an order's reserved stock back. Call only right after a conditional status change that succeeded. The
+ * products are locked first, in ascending id order like reserveStock: an update joined to a subquery locks rows in
+ * whatever order the plan yields, which deadlocked against concurrent reservations and releases.
+ */
 export async function releaseOrderStock(tx: EntityManager, orderId: number): Promise<void> {
+  await tx.execute('select id from products where id in (select product_id from order_items where order_id = ?) order by id for update', [
+    orderId,
+  ]);
   await tx.execute(
     `update products p set stock = p.stock + r.quantity
        from (select product_id, sum(quantity) as quantity from order_items where order_id = ? group by product_id) r

@@ -192,16 +192,22 @@ describe('OrderWorkflow (time-skipping test server, stubbed activities)', () => 
   });
 
   it.each([
-    ['deleted while Pending', 'Missing'],
-    ['already past Pending (a duplicate start after the old run was forgotten)', 'Completed'],
-  ] as const)('when the order was %s, then the run ends quietly without charging or changing anything', async (_case, found) => {
-    const { calls, activities } = stubActivities({ processing: found });
-    const order = newOrder();
-    const state = await withWorker(activities, async () => {
-      await workflows.ensureStarted(order);
-      return handleOf(order.orderId).result();
-    });
-    expect(state.status).toBe('Gone');
-    expect(calls).toEqual(['markProcessing']);
-  });
+    ['deleted while Pending', 'Missing', 'Gone'],
+    ['already Completed (its earlier task did the work, but the task completion was lost)', 'Completed', 'Completed'],
+    ['already Cancelled', 'Cancelled', 'Cancelled'],
+    ['already Expired', 'Expired', 'Expired'],
+  ] as const)(
+    'when the order was %s, then the run ends without charging or changing anything, as %s → %s',
+    async (_case, found, recorded) => {
+      const { calls, activities } = stubActivities({ processing: found });
+      const order = newOrder();
+      const state = await withWorker(activities, async () => {
+        await workflows.ensureStarted(order);
+        return handleOf(order.orderId).result();
+      });
+      expect(state.status).toBe(recorded);
+      expect(state.phase).toBe('done');
+      expect(calls).toEqual(['markProcessing']);
+    },
+  );
 });
