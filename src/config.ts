@@ -125,6 +125,9 @@ const schema = z.object({
   METRICS_PORT: port.optional(),
 });
 
+/** Every variable the app reads (test/unit/config-docs.test.ts checks README.md and .env.example name each). */
+export const configVariables: readonly string[] = Object.keys(schema.shape);
+
 type ParsedConfig = z.infer<typeof schema>;
 export type Config = Omit<ParsedConfig, 'HOST' | 'PRODUCT_WRITE_ACCESS' | keyof EngineSettings> &
   EngineSettings & {
