@@ -107,7 +107,8 @@ function resolveDatabase(input: EngineInput, issues: string[]): Omit<EngineSetti
   }
   pairIssue('DATABASE_SSL_CERT_FILE', cert, 'DATABASE_SSL_KEY_FILE', key, issues);
   return {
-    DATABASE_URL: url.toString(),
+    // Unchanged unless a parameter was taken out: serialising may re-encode parts of a working connection string.
+    DATABASE_URL: Object.keys(fromUrl).length > 0 ? url.toString() : input.DATABASE_URL,
     DATABASE_SSL_MODE: mode,
     DATABASE_SSL_CA_FILE: ca,
     DATABASE_SSL_CERT_FILE: cert,
