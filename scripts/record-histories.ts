@@ -12,7 +12,7 @@ import { reserveStock } from '../src/orders/order-stock.ts';
 import { loadConfig } from '../src/config.ts';
 import { Product, User } from '../src/db/entities.ts';
 import { initOrm, migrate } from '../src/db/orm.ts';
-import { connectTemporal } from '../src/temporal/connection.ts';
+import { connectTemporal, temporalConnectionOptions } from '../src/temporal/connection.ts';
 import { OrderWorkflowClient } from '../src/temporal/order-workflow.client.ts';
 import { createWorker } from '../src/temporal/worker.ts';
 import { cancelOrderUpdate, confirmPaymentUpdate, getStateQuery, type WorkflowOrderStatus } from '../workflows/order.definitions.ts';
@@ -30,7 +30,7 @@ await mkdir(outDir, { recursive: true });
 const orm = await initOrm(config);
 await migrate(orm);
 const client = await connectTemporal(config);
-const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+const connection = await NativeConnection.connect(temporalConnectionOptions(config));
 const taskQueue = `record-histories-${run}`;
 const worker = await createWorker({
   connection,

@@ -119,6 +119,8 @@ run_jest() {
   export TEMPORAL_TEST_SERVER_PATH="${TEMPORAL_TEST_SERVER_PATH:-$(temporal_test_server_path)}"
   export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://$PG_USER_NAME:$PG_APP_PASSWORD@127.0.0.1:$PGPORT/$PG_TEST_DB}"
   export TEMPORAL_CLI_PATH="${TEMPORAL_CLI_PATH:-$SAGA_CACHE/bin/temporal}"
+  # The broker jars, for tests that run a Kafka broker of their own (test/helpers/secure-kafka.ts).
+  export KAFKA_LIBS_PATH="${KAFKA_LIBS_PATH:-$SAGA_CACHE/kafka/libs}"
   # The browser tests (test/e2e/browser.test.ts): Chromium, the dev server's Web UI, and a Prometheus binary to run.
   export CHROMIUM_PATH TEMPORAL_UI_URL="${TEMPORAL_UI_URL:-http://127.0.0.1:$TEMPORAL_UI_PORT}" PROMETHEUS_BIN
   export SCHEMATHESIS_PATH="${SCHEMATHESIS_PATH:-$(schemathesis_path)}"

@@ -2,6 +2,7 @@
 // README.md and .env.example. Durations accept ms-style strings ("5s", "10m") or plain milliseconds.
 import ms from 'ms';
 import { z } from 'zod';
+import { resolveEngineSettings, type EngineSettings } from './config-engines.ts';
 
 const DEV_JWT_SECRET = 'dev-only-insecure-jwt-secret-change-me-0123456789';
 
@@ -14,6 +15,7 @@ const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
   return parsed;
 });
 
+const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -31,6 +33,12 @@ const schema = z.object({
     .default(1024 * 1024),
   DATABASE_URL: z.string().url().default('postgres://saga:saga@127.0.0.1:5432/order_saga'),
   DB_POOL_MAX: z.coerce.number().int().positive().default(20),
+  // PostgreSQL TLS (libpq's sslmode meanings). Unset: DATABASE_URL's sslmode, else verify-full when a file below is
+  // set, else disable. The URL's sslmode/sslrootcert/sslcert/sslkey are read here too (src/config-engines.ts).
+  DATABASE_SSL_MODE: z.enum(SSL_MODES).optional(),
+  DATABASE_SSL_CA_FILE: z.string().min(1).optional(),
+  DATABASE_SSL_CERT_FILE: z.string().min(1).optional(),
+  DATABASE_SSL_KEY_FILE: z.string().min(1).optional(),
   SEED_DEMO_DATA: bool.default(true),
   KAFKA_BROKERS: z
     .string()
@@ -42,6 +50,18 @@ const schema = z.object({
         .filter(Boolean),
     ),
   KAFKA_CLIENT_ID: z.string().default('order-saga'),
+  // Managed Kafka: TLS to the brokers (unset: on when a file below is set) and SASL authentication.
+  KAFKA_SSL: bool.optional(),
+  KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
+  KAFKA_SSL_CERT_FILE: z.string().min(1).optional(),
+  KAFKA_SSL_KEY_FILE: z.string().min(1).optional(),
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  // Of the topics the service creates; 1 suits the local single broker, a cluster wants 3 and min.insync 2.
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(32).default(1),
+  // Unset: the broker's min.insync.replicas.
+  KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).max(32).optional(),
   // Prefixes keep environments that share one broker / Temporal namespace apart (the tests use them per run).
   KAFKA_TOPIC_PREFIX: z.string().default(''),
   TEMPORAL_WORKFLOW_ID_PREFIX: z.string().default('order-'),
@@ -51,6 +71,14 @@ const schema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('orders'),
+  // A Temporal cluster or Temporal Cloud: TLS (unset: on when any setting below is), server CA, client certificate
+  // and key (mTLS), the name the server's certificate is checked against, and an API key (sent only over TLS).
+  TEMPORAL_TLS: bool.optional(),
+  TEMPORAL_TLS_CA_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_CERT_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_JWT_SECRET),
   JWT_ISSUER: z.string().default('order-saga'),
   JWT_AUDIENCE: z.string().default('order-saga-clients'),
@@ -97,11 +125,15 @@ const schema = z.object({
   METRICS_PORT: port.optional(),
 });
 
+/** Every variable the app reads (test/unit/config-docs.test.ts checks README.md and .env.example name each). */
+export const configVariables: readonly string[] = Object.keys(schema.shape);
+
 type ParsedConfig = z.infer<typeof schema>;
-export type Config = Omit<ParsedConfig, 'HOST' | 'PRODUCT_WRITE_ACCESS'> & {
-  HOST: string;
-  PRODUCT_WRITE_ACCESS: 'any' | 'admin';
-};
+export type Config = Omit<ParsedConfig, 'HOST' | 'PRODUCT_WRITE_ACCESS' | keyof EngineSettings> &
+  EngineSettings & {
+    HOST: string;
+    PRODUCT_WRITE_ACCESS: 'any' | 'admin';
+  };
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -118,9 +150,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
+  const engines = resolveEngineSettings(result.data);
+  if (engines.issues.length > 0) {
+    throw new ConfigError(`invalid configuration:\n${engines.issues.map((i) => `  ${i}`).join('\n')}`);
+  }
   const production = result.data.NODE_ENV === 'production';
   const config: Config = {
     ...result.data,
+    ...engines.settings,
     HOST: result.data.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     PRODUCT_WRITE_ACCESS: result.data.PRODUCT_WRITE_ACCESS ?? (production ? 'admin' : 'any'),
   };

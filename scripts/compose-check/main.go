@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/cli"
@@ -43,6 +44,11 @@ func main() {
 	}
 	// A missing bind-mount source is not an error to the loader either; the engine would mount an empty directory.
 	if err := checkBindSources(project); err != nil {
+		fail(abs, err)
+	}
+	// The loader knows nothing of Kafka: an app whose topics want more replicas than its cluster has brokers, or
+	// settings that differ from the brokers', is valid YAML that fails (or quietly weakens) at run time.
+	if err := checkKafkaReplication(project); err != nil {
 		fail(abs, err)
 	}
 	report(abs, project)
@@ -104,6 +110,77 @@ func checkBindSources(p *types.Project) error {
 		}
 	}
 	return nil
+}
+
+// checkKafkaReplication: for every service that sets KAFKA_REPLICATION_FACTOR (the app's topic settings), each
+// broker named in its KAFKA_BROKERS must be a service of this file whose defaults (KAFKA_DEFAULT_REPLICATION_FACTOR,
+// KAFKA_MIN_INSYNC_REPLICAS) equal the app's, and the cluster (services sharing the broker's CLUSTER_ID) must have
+// at least that many nodes; min.insync.replicas may not exceed the replication factor.
+func checkKafkaReplication(p *types.Project) error {
+	for _, name := range p.ServiceNames() {
+		env := p.Services[name].Environment
+		rf, set, err := intEnv(env, "KAFKA_REPLICATION_FACTOR")
+		if err != nil || !set {
+			if err != nil {
+				return fmt.Errorf("service %q: %w", name, err)
+			}
+			continue
+		}
+		minISR, minSet, err := intEnv(env, "KAFKA_MIN_INSYNC_REPLICAS")
+		if err != nil {
+			return fmt.Errorf("service %q: %w", name, err)
+		}
+		if minSet && minISR > rf {
+			return fmt.Errorf("service %q: KAFKA_MIN_INSYNC_REPLICAS %d exceeds KAFKA_REPLICATION_FACTOR %d", name, minISR, rf)
+		}
+		for _, address := range strings.Split(value(env, "KAFKA_BROKERS"), ",") {
+			host := strings.TrimSpace(address)
+			if i := strings.LastIndex(host, ":"); i >= 0 {
+				host = host[:i]
+			}
+			broker, ok := p.Services[host]
+			if !ok {
+				return fmt.Errorf("service %q: KAFKA_BROKERS names %q, which is not a service of this file", name, host)
+			}
+			cluster := value(broker.Environment, "CLUSTER_ID")
+			nodes := 0
+			for _, other := range p.Services {
+				if cluster != "" && value(other.Environment, "CLUSTER_ID") == cluster &&
+					strings.Contains(value(other.Environment, "KAFKA_PROCESS_ROLES"), "broker") {
+					nodes++
+				}
+			}
+			if rf > nodes {
+				return fmt.Errorf("service %q: KAFKA_REPLICATION_FACTOR %d, but broker %q's cluster has %d broker(s)", name, rf, host, nodes)
+			}
+			if got := value(broker.Environment, "KAFKA_DEFAULT_REPLICATION_FACTOR"); got != strconv.Itoa(rf) {
+				return fmt.Errorf("service %q: KAFKA_REPLICATION_FACTOR %d, but broker %q's KAFKA_DEFAULT_REPLICATION_FACTOR is %q", name, rf, host, got)
+			}
+			if got := value(broker.Environment, "KAFKA_MIN_INSYNC_REPLICAS"); minSet && got != strconv.Itoa(minISR) {
+				return fmt.Errorf("service %q: KAFKA_MIN_INSYNC_REPLICAS %d, but broker %q's is %q", name, minISR, host, got)
+			}
+		}
+	}
+	return nil
+}
+
+func value(env types.MappingWithEquals, key string) string {
+	if v, ok := env[key]; ok && v != nil {
+		return *v
+	}
+	return ""
+}
+
+func intEnv(env types.MappingWithEquals, key string) (int, bool, error) {
+	raw := value(env, key)
+	if raw == "" {
+		return 0, false, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil {
+		return 0, true, fmt.Errorf("%s=%q is not a whole number", key, raw)
+	}
+	return n, true, nil
 }
 
 func report(path string, p *types.Project) {

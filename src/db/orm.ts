@@ -6,12 +6,18 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { entities } from './entities.ts';
 import { migrations } from './migrations/index.ts';
+import { pgSsl, type DatabaseTlsConfig } from './pg-tls.ts';
 
 export type Orm = MikroORM;
 
-export async function initOrm(config: Pick<Config, 'DATABASE_URL' | 'DB_POOL_MAX'>, overrides: Partial<Options> = {}): Promise<Orm> {
+export async function initOrm(
+  config: Pick<Config, 'DATABASE_URL' | 'DB_POOL_MAX'> & Partial<DatabaseTlsConfig>,
+  overrides: Partial<Options> = {},
+): Promise<Orm> {
   return MikroORM.init({
     clientUrl: config.DATABASE_URL,
+    // MikroORM reads only host, port, user, password and database from clientUrl; TLS goes to the pg pool directly.
+    driverOptions: { ssl: pgSsl(config) },
     entities,
     pool: { min: 0, max: config.DB_POOL_MAX },
     extensions: [Migrator],
@@ -29,7 +35,9 @@ const MIGRATION_LOCK = 727273;
  * applies anything and the others find nothing left to do.
  */
 export async function migrate(orm: Orm, log?: Logger): Promise<string[]> {
-  const lock = new pg.Client({ connectionString: orm.config.get('clientUrl') });
+  // The ORM's own TLS options (initOrm), so the lock connection is as secure as the pool.
+  const { ssl } = orm.config.get<'driverOptions', { ssl?: pg.ClientConfig['ssl'] }>('driverOptions');
+  const lock = new pg.Client({ connectionString: orm.config.get('clientUrl'), ssl: ssl ?? false });
   await lock.connect();
   try {
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);

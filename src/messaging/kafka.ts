@@ -1,5 +1,6 @@
 // The single seam to the Kafka client library (kafkajs today). Everything else imports from here.
-import { AssignerProtocol, Kafka, logLevel, Partitioners, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import { AssignerProtocol, Kafka, logLevel, Partitioners, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 
@@ -28,8 +29,41 @@ export function levelFor(level: number, entry: { message: string; error?: unknow
   return levels[level] ?? 'info';
 }
 
+export type KafkaSecurityConfig = Pick<
+  Config,
+  | 'KAFKA_SSL'
+  | 'KAFKA_SSL_CA_FILE'
+  | 'KAFKA_SSL_CERT_FILE'
+  | 'KAFKA_SSL_KEY_FILE'
+  | 'KAFKA_SASL_MECHANISM'
+  | 'KAFKA_SASL_USERNAME'
+  | 'KAFKA_SASL_PASSWORD'
+>;
+
+/** kafkajs's `ssl` and `sasl` options from the config (both absent for the local plain-text broker). */
+export function kafkaSecurity(config: Partial<KafkaSecurityConfig>): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const options: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+  if (config.KAFKA_SSL) {
+    const files = {
+      ...(config.KAFKA_SSL_CA_FILE !== undefined && { ca: readFileSync(config.KAFKA_SSL_CA_FILE) }),
+      ...(config.KAFKA_SSL_CERT_FILE !== undefined && { cert: readFileSync(config.KAFKA_SSL_CERT_FILE) }),
+      ...(config.KAFKA_SSL_KEY_FILE !== undefined && { key: readFileSync(config.KAFKA_SSL_KEY_FILE) }),
+    };
+    // `true`: Node's default trust store, as a managed Kafka with a public certificate needs.
+    options.ssl = Object.keys(files).length > 0 ? files : true;
+  }
+  if (config.KAFKA_SASL_MECHANISM && config.KAFKA_SASL_USERNAME !== undefined && config.KAFKA_SASL_PASSWORD !== undefined) {
+    options.sasl = {
+      mechanism: config.KAFKA_SASL_MECHANISM,
+      username: config.KAFKA_SASL_USERNAME,
+      password: config.KAFKA_SASL_PASSWORD,
+    } as SASLOptions;
+  }
+  return options;
+}
+
 export function createKafka(
-  config: Pick<Config, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID'>,
+  config: Pick<Config, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID'> & Partial<KafkaSecurityConfig>,
   log: Logger,
   extra: Partial<KafkaConfig> = {},
 ): Kafka {
@@ -40,6 +74,7 @@ export function createKafka(
     connectionTimeout: 3000,
     requestTimeout: 10000,
     logLevel: logLevel.WARN,
+    ...kafkaSecurity(config),
     // Route kafkajs' own logging through pino so it is readable next to ours.
     logCreator:
       () =>

@@ -3,6 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../api/app.ts';
 import { CredentialStore, listenForCredentialChanges } from '../api/auth/credentials.ts';
 import { createKafka } from '../messaging/kafka.ts';
+import { pgClientConfig } from '../db/pg-tls.ts';
 import { registerSagaState, SAGA_STATE_KAFKA_RETRY } from '../metrics/saga-state.ts';
 import { kafkaProbe, postgresProbe, temporalProbe } from '../readiness.ts';
 import { sagaHealth } from '../saga-health.ts';
@@ -22,7 +23,7 @@ export const startApiRole: RoleStarter = async (resources) => {
     registerSagaState(metrics, { orm, kafka, topicPrefix: config.KAFKA_TOPIC_PREFIX });
   }
   const credentials = new CredentialStore({ ttlMs: config.AUTH_CACHE_TTL });
-  const credentialListener = config.AUTH_CACHE_TTL > 0 ? listenForCredentialChanges(config.DATABASE_URL, credentials, log) : undefined;
+  const credentialListener = config.AUTH_CACHE_TTL > 0 ? listenForCredentialChanges(pgClientConfig(config), credentials, log) : undefined;
   const app = createApp({
     orm,
     config,

@@ -1,14 +1,13 @@
 // The bridge process: OrderCreated events (Kafka) → OrderWorkflow starts (Temporal).
 import { startBridge } from '../bridge/bridge.ts';
-import { ensureTopics } from '../messaging/admin.ts';
-import { allTopics } from '../messaging/topics.ts';
+import { appTopicOptions, ensureTopics } from '../messaging/admin.ts';
 import type { RoleStarter } from './role.ts';
 
 export const startBridgeRole: RoleStarter = async (resources) => {
   const log = resources.log.child({ role: 'bridge' });
   const kafka = resources.kafka();
-  const { KAFKA_PARTITIONS, KAFKA_TOPIC_PREFIX } = resources.config;
-  await ensureTopics(kafka, { partitions: KAFKA_PARTITIONS, topics: allTopics(KAFKA_TOPIC_PREFIX) });
+  const { KAFKA_TOPIC_PREFIX } = resources.config;
+  await ensureTopics(kafka, appTopicOptions(resources.config));
   const consumer = await startBridge({
     kafka,
     workflows: await resources.orderWorkflows(),

@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import { initOrm, migrate, type Orm } from '../db/orm.ts';
 import { seedIfEmpty } from '../db/seed.ts';
 import { createKafka, type Kafka } from '../messaging/kafka.ts';
-import { connectTemporal } from '../temporal/connection.ts';
+import { connectTemporal, temporalConnectionOptions } from '../temporal/connection.ts';
 import { installTemporalRuntime } from '../temporal/runtime.ts';
 import { OrderWorkflowClient } from '../temporal/order-workflow.client.ts';
 import { Metrics } from '../metrics/metrics.ts';
@@ -88,7 +88,7 @@ export class Resources {
         if (installTemporalRuntime(this.log, port ? { metricsBindAddress: `127.0.0.1:${port}` } : {})) {
           metrics?.addTextSource(temporalSdkMetrics(`http://127.0.0.1:${port}/metrics`));
         }
-        return NativeConnection.connect({ address: this.config.TEMPORAL_ADDRESS });
+        return NativeConnection.connect(temporalConnectionOptions(this.config));
       },
       (c) => c.close(),
     );

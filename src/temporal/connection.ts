@@ -1,10 +1,43 @@
 // Temporal client connection shared by the API, the bridge and readiness checks. It is lazy: the gRPC channel
 // connects on first use and reconnects by itself, so a process starts while Temporal is down (the API keeps taking
 // orders, which need only PostgreSQL) and calls made during an outage fail fast as UNAVAILABLE instead.
-import { Client, Connection } from '@temporalio/client';
+import { readFileSync } from 'node:fs';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import type { Config } from '../config.ts';
 
-export async function connectTemporal(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE'>): Promise<Client> {
-  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, connectTimeout: 5000 });
+export type TemporalConnectionConfig = Pick<Config, 'TEMPORAL_ADDRESS'> &
+  Partial<
+    Pick<
+      Config,
+      | 'TEMPORAL_TLS'
+      | 'TEMPORAL_TLS_CA_FILE'
+      | 'TEMPORAL_TLS_CERT_FILE'
+      | 'TEMPORAL_TLS_KEY_FILE'
+      | 'TEMPORAL_TLS_SERVER_NAME'
+      | 'TEMPORAL_API_KEY'
+    >
+  >;
+
+/**
+ * Address, TLS and API key of a Temporal connection: the same for the client (`Connection`) and the worker's
+ * `NativeConnection`, whose options share these names. Reads the certificate files each call.
+ */
+export function temporalConnectionOptions(config: TemporalConnectionConfig): { address: string; tls?: TLSConfig; apiKey?: string } {
+  const options: { address: string; tls?: TLSConfig; apiKey?: string } = { address: config.TEMPORAL_ADDRESS };
+  if (config.TEMPORAL_TLS) {
+    const tls: TLSConfig = {};
+    if (config.TEMPORAL_TLS_CA_FILE !== undefined) tls.serverRootCACertificate = readFileSync(config.TEMPORAL_TLS_CA_FILE);
+    if (config.TEMPORAL_TLS_CERT_FILE !== undefined && config.TEMPORAL_TLS_KEY_FILE !== undefined) {
+      tls.clientCertPair = { crt: readFileSync(config.TEMPORAL_TLS_CERT_FILE), key: readFileSync(config.TEMPORAL_TLS_KEY_FILE) };
+    }
+    if (config.TEMPORAL_TLS_SERVER_NAME !== undefined) tls.serverNameOverride = config.TEMPORAL_TLS_SERVER_NAME;
+    options.tls = tls;
+  }
+  if (config.TEMPORAL_API_KEY !== undefined) options.apiKey = config.TEMPORAL_API_KEY;
+  return options;
+}
+
+export async function connectTemporal(config: TemporalConnectionConfig & Pick<Config, 'TEMPORAL_NAMESPACE'>): Promise<Client> {
+  const connection = Connection.lazy({ ...temporalConnectionOptions(config), connectTimeout: 5000 });
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 }

@@ -71,6 +71,15 @@ describe('Temporal search attributes, declared once', () => {
     expect(searchAttributeArgs(command)).toEqual(defined());
   });
 
+  it("when docker-compose.yml's production profile sets up its Temporal cluster, then it registers exactly the definition's", async () => {
+    const yaml = await read('docker-compose.yml');
+    const service = yaml.slice(yaml.indexOf('\n  prod-temporal-setup:\n'));
+    const list = /for attribute in ([^;\n]+); do/.exec(service.slice(0, service.indexOf('\n  prod-', 1)));
+    if (!list) throw new Error('prod-temporal-setup has no `for attribute in …; do` loop');
+    const registered = list[1]!.trim().split(/\s+/);
+    expect(searchAttributeArgs(registered.flatMap((pair) => ['--search-attribute', pair]))).toEqual(defined());
+  });
+
   it('when the no-Docker stack starts the dev server, then it takes the search attributes from the flag script, none hard-coded', async () => {
     const script = await read('scripts/provision/temporal.sh');
     expect(script).toContain('node "$SAGA_ROOT/scripts/search-attributes.ts"');

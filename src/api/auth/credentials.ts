@@ -76,7 +76,7 @@ export type CredentialListener = { stop: () => Promise<void> };
  * Keeps a LISTEN connection open for `store`, reconnecting with capped backoff; the store remembers nothing while it
  * is down. Returns at once (the first connection is made in the background).
  */
-export function listenForCredentialChanges(databaseUrl: string, store: CredentialStore, log: Logger): CredentialListener {
+export function listenForCredentialChanges(database: string | pg.ClientConfig, store: CredentialStore, log: Logger): CredentialListener {
   let stopped = false;
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
@@ -84,7 +84,7 @@ export function listenForCredentialChanges(databaseUrl: string, store: Credentia
 
   const connect = async () => {
     if (stopped) return;
-    const next = new pg.Client({ connectionString: databaseUrl, keepAlive: true });
+    const next = new pg.Client({ ...(typeof database === 'string' ? { connectionString: database } : database), keepAlive: true });
     client = next;
     const lost = (err?: Error) => {
       if (client !== next) return;
