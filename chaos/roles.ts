@@ -16,6 +16,10 @@ export class RoleProcess {
   private readonly env: Record<string, string>;
   private readonly logFile: string;
   starts = 0;
+  /** Exits the harness did not cause (e.g. a role that cannot reach PostgreSQL at start exits), each restarted. */
+  readonly unexpectedExits: string[] = [];
+  private expectingExit = false;
+  private supervising = true;
 
   constructor(spec: RoleSpec, env: Record<string, string>, logs: string) {
     this.spec = spec;
@@ -34,9 +38,19 @@ export class RoleProcess {
   start(): void {
     const out = openSync(this.logFile, 'a');
     this.starts++;
-    this.child = spawn(process.execPath, ['--no-warnings=TimeoutNegativeWarning', mainPath, this.spec.role], {
+    this.expectingExit = false;
+    const child = spawn(process.execPath, ['--no-warnings=TimeoutNegativeWarning', mainPath, this.spec.role], {
       env: this.env,
       stdio: ['ignore', out, out],
+    });
+    this.child = child;
+    // Like a supervisor (systemd, Kubernetes): a role process that exits on its own is started again after 2 s.
+    child.once('exit', (code, signal) => {
+      if (this.expectingExit || !this.supervising || this.child !== child) return;
+      this.unexpectedExits.push(`${new Date().toISOString()} exit ${code ?? signal}`);
+      setTimeout(() => {
+        if (this.supervising && this.child === child) this.start();
+      }, 2000);
     });
   }
 
@@ -64,6 +78,7 @@ export class RoleProcess {
 
   async kill9(): Promise<void> {
     const child = this.child;
+    this.expectingExit = true;
     if (!child || !this.alive) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
@@ -73,6 +88,8 @@ export class RoleProcess {
   /** Graceful stop at the end (SIGTERM, then SIGKILL after 20 s). */
   async stop(): Promise<void> {
     const child = this.child;
+    this.supervising = false;
+    this.expectingExit = true;
     if (!child || !this.alive) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');

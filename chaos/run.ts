@@ -183,6 +183,8 @@ async function main(): Promise<number> {
       await reconciler.close();
     }
     report.checks['roles not ready after the faults'] = { count: notReady.length, examples: notReady };
+    for (const r of roles)
+      if (r.unexpectedExits.length > 0) report.info[`unexpected exits of ${r.spec.name} (restarted)`] = r.unexpectedExits.join('; ');
     const anomalies = Object.values(report.checks).reduce((sum, c) => sum + c.count, 0) + faultLog.filter((f) => f.error).length;
     printTable(report, faultLog, api.answers, ledger);
     const file = path.join(results, 'result.json');
