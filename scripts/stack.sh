@@ -11,6 +11,7 @@
 #   stack.sh jest [args]    jest without starting services (unit tests)
 #   stack.sh exec cmd...    run a command with Node 24 and the stack's environment (e.g. db scripts)
 #   stack.sh prometheus-check   promtool: Prometheus configurations, rules and rule tests (prometheus/)
+#   stack.sh chaos [--short]    provision, then the chaos suite (chaos/run.ts) on services of its own (never these)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$SAGA_ROOT/scripts/provision/node.sh"
 source "$SAGA_ROOT/scripts/provision/postgres.sh"
@@ -140,6 +141,14 @@ cmd_test() {
   run_jest "$@"
 }
 
+# The chaos suite starts its own PostgreSQL, Kafka and Temporal from the binaries provisioned here, on ports and data
+# directories of its own; it is told where the binaries are, and nothing about the stack's services.
+cmd_chaos() {
+  provision
+  CHAOS_PG_BINDIR="$(pg_bindir)" CHAOS_KAFKA_LIBS="$KAFKA_HOME/libs" CHAOS_KAFKA_TEMPLATES="$KAFKA_TEMPLATES" \
+    CHAOS_TEMPORAL_CLI="$(_temporal_cli)" exec node --no-warnings=TimeoutNegativeWarning "$SAGA_ROOT/chaos/run.ts" "$@"
+}
+
 case "${1:-}" in
   run) shift; cmd_run "$@" ;;
   up) shift; cmd_up ;;
@@ -150,6 +159,7 @@ case "${1:-}" in
   test) shift; cmd_test "$@" ;;
   jest) shift; toolchain; temporal_provision; run_jest "$@" ;;
   exec) shift; toolchain; exec "$@" ;;
+  chaos) shift; cmd_chaos "$@" ;;
   prometheus-check) shift; prometheus_provision || exit 1; prometheus_check ;;
-  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

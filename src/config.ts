@@ -123,6 +123,9 @@ const schema = z.object({
   // Port of the metrics-only server of a process without the API role (relay, bridge, worker, notifier run alone);
   // unset: such a process serves no metrics. A process with the API role serves /metrics on PORT.
   METRICS_PORT: port.optional(),
+  // /health/ready on METRICS_PORT: a relay whose last completed polling round, or a consumer whose oldest failing
+  // message, is older than this is not ready.
+  HEALTH_MAX_LOOP_AGE: duration.default(30_000),
 });
 
 /** Every variable the app reads (test/unit/config-docs.test.ts checks README.md and .env.example name each). */

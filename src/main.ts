@@ -13,6 +13,7 @@ import { startNotifierRole } from './roles/notifier.role.ts';
 import { startBridgeRole } from './roles/bridge.role.ts';
 import { startRelayRole } from './roles/relay.role.ts';
 import { startMetricsServer, type MetricsServer } from './metrics/server.ts';
+import { loopReadiness } from './readiness.ts';
 
 const roles: Record<string, RoleStarter> = {
   worker: startWorkerRole,
@@ -69,11 +70,17 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   for (const name of names) running.push(await roles[name]!(resources));
-  // The API role serves /metrics on PORT; a process without it has its own metrics server when METRICS_PORT is set.
-  const metrics = resources.metrics();
-  if (metrics && config.METRICS_PORT !== undefined && !names.includes('api')) {
-    metricsServer = await startMetricsServer(metrics, { host: config.HOST, port: config.METRICS_PORT });
-    log.info(`metrics on http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${metricsServer.port}/metrics`);
+  // The API role serves /metrics and its health on PORT; a process without it has its own server (metrics and the
+  // roles' loop health) when METRICS_PORT is set.
+  if (config.METRICS_PORT !== undefined && !names.includes('api')) {
+    const loops = Object.fromEntries(running.flatMap((r) => (r.loop ? [[r.name, r.loop] as const] : [])));
+    metricsServer = await startMetricsServer(resources.metrics(), {
+      host: config.HOST,
+      port: config.METRICS_PORT,
+      ready: () => (stopping ? { ready: false, checks: { process: { ok: false, error: 'stopping' } } } : loopReadiness(loops)),
+    });
+    const base = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${metricsServer.port}`;
+    log.info(`${resources.metrics() ? `metrics on ${base}/metrics, ` : ''}health on ${base}/health/live and /health/ready`);
   }
   log.info(`running: ${names.join(', ')}`);
 }

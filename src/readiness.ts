@@ -51,3 +51,20 @@ export function temporalProbe(client: Client): Probe {
     await client.workflowService.getSystemInfo({});
   };
 }
+
+/** A background role's view of its own loop (relay polling, consumer joined, worker polling): ok, or why not. */
+export type LoopState = { ok: true } | { ok: false; error: string };
+
+/** The loop states of a process's roles in /ready's report shape, so one supervisor config reads both. */
+export function loopReadiness(loops: Record<string, () => LoopState>): ReadinessReport {
+  const checks: ReadinessReport['checks'] = {};
+  for (const [name, state] of Object.entries(loops)) {
+    try {
+      const s = state();
+      checks[name] = s.ok ? { ok: true } : { ok: false, error: s.error };
+    } catch (err) {
+      checks[name] = { ok: false, error: `health check failed: ${String(err)}` };
+    }
+  }
+  return { ready: Object.values(checks).every((c) => c.ok), checks };
+}

@@ -10,6 +10,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import { Partitioners, type Consumer, type EachMessagePayload, type Kafka, type Producer } from './kafka.ts';
 import { dlqTopic } from './topics.ts';
 import { membersWithOtherTopics } from './group-members.ts';
+import type { LoopState } from '../readiness.ts';
 
 /**
  * A failure that retrying cannot fix: the message goes to the dead-letter topic. `reason` is a short code from a
@@ -36,7 +37,13 @@ export type ConsumerOptions<T> = {
   metrics?: Metrics;
 };
 
-export type RunningConsumer = { stop: () => Promise<void> };
+export type RunningConsumer = {
+  stop: () => Promise<void>;
+  /** Ready while joined to its group (a rebalance shorter than maxAgeMs included) and no message has failed for longer. */
+  loopState: (maxAgeMs: number) => LoopState;
+};
+
+type Phase = 'connecting' | 'joined' | 'rebalancing' | 'crashed' | 'stopped';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -51,6 +58,10 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
   const maxBackoffMs = options.maxBackoffMs ?? 10_000;
   const metrics = options.metrics?.consumer;
   let stopping = false;
+  let phase: { name: Phase; since: number; error?: string } = { name: 'connecting', since: Date.now() };
+  const enter = (name: Phase, error?: string) => (phase = { name, since: Date.now(), ...(error !== undefined && { error }) });
+  /** Partitions whose current message is being retried: since when, and the last error. */
+  const failing = new Map<string, { since: number; error: string }>();
   const dlq: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await dlq.connect();
 
@@ -99,12 +110,22 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
     const { topic, partition, message } = payload;
     const parsed = parse(message.value);
     if (!parsed.ok) return deadLetter(payload, parsed.reason, parsed.code);
+    const where = `${topic}/${partition}`;
+    try {
+      await handleWithRetries(payload, parsed.value, where);
+    } finally {
+      failing.delete(where);
+    }
+  };
+
+  const handleWithRetries = async (payload: EachMessagePayload, value: T, where: string) => {
+    const { topic, partition, message } = payload;
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       const observe = (result: 'ok' | 'retry' | 'dead_letter') =>
         metrics?.handlerDuration.observe({ group: groupId, topic, result }, (performance.now() - started) / 1000);
       try {
-        await handle(parsed.value, { topic, partition, offset: message.offset });
+        await handle(value, { topic, partition, offset: message.offset });
         observe('ok');
         return;
       } catch (err) {
@@ -113,6 +134,7 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
           return deadLetter(payload, err.message, err.reason);
         }
         observe('retry');
+        failing.set(where, { since: failing.get(where)?.since ?? started, error: String(err) });
         // Leaving now keeps the offset uncommitted: the message is redelivered after restart or rebalance.
         if (stopping) throw err;
         const backoff = Math.min(maxBackoffMs, 200 * 2 ** Math.min(attempt - 1, 10));
@@ -167,11 +189,17 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
     consumer.on(consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload as { error: Error; restart: boolean };
       log.error({ err: String(error), restart }, 'consumer crashed');
+      enter('crashed', `${String(error)} (${restart ? 'kafkajs restarts it' : 'restarting with backoff'})`);
       // kafkajs restarts by itself after retriable errors; after any other it stays down unless restarted here, and
       // a restart that fails (the broker still away) is tried again with backoff until one succeeds or we stop.
       if (!restart && !stopping) void restartUntilRunning(consumer);
     });
-    consumer.on(consumer.events.GROUP_JOIN, () => void warnAboutForeignMembers(consumer));
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      enter('joined');
+      void warnAboutForeignMembers(consumer);
+    });
+    consumer.on(consumer.events.REBALANCING, () => enter('rebalancing'));
+    enter('connecting');
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({ partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 6, eachMessage });
@@ -180,6 +208,21 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
   log.info({ groupId, topics }, 'consuming');
 
   return {
+    loopState: (maxAgeMs) => {
+      const now = Date.now();
+      if (stopping) return { ok: false, error: 'consumer stopping' };
+      const age = Math.round((now - phase.since) / 1000);
+      if (phase.name === 'crashed') return { ok: false, error: `consumer crashed ${age} s ago: ${phase.error ?? 'unknown error'}` };
+      if (phase.name === 'connecting') return { ok: false, error: `consumer (re)joining group ${groupId} for ${age} s` };
+      if (phase.name === 'rebalancing' && now - phase.since > maxAgeMs)
+        return { ok: false, error: `group ${groupId} rebalancing for ${age} s` };
+      const oldest = [...failing.entries()].sort((a, b) => a[1].since - b[1].since)[0];
+      if (oldest && now - oldest[1].since > maxAgeMs) {
+        const [where, f] = oldest;
+        return { ok: false, error: `message on ${where} failing for ${Math.round((now - f.since) / 1000)} s: ${f.error}` };
+      }
+      return { ok: true };
+    },
     stop: async () => {
       stopping = true;
       // disconnect() stops fetching, waits for in-flight eachMessage calls, commits their offsets, leaves the group.

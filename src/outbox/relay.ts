@@ -8,6 +8,7 @@ import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { Partitioners, type Kafka, type Producer } from '../messaging/kafka.ts';
+import type { LoopState } from '../readiness.ts';
 
 export type RelayDeps = {
   orm: Orm;
@@ -25,6 +26,8 @@ export type RelayDeps = {
 export type Relay = {
   /** Stops polling, lets the in-flight batch finish, disconnects the producer. */
   stop: () => Promise<void>;
+  /** Ready while a polling round completed (published, found nothing, or saw another relay's lock) within maxAgeMs. */
+  loopState: (maxAgeMs: number) => LoopState;
 };
 
 /** Key of the advisory lock: "outbox" in ASCII, unlikely to clash with other locks in this database. */
@@ -138,11 +141,16 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
       };
     });
 
+  // Start counts as a success: a relay is not unready before its first round had a chance to run.
+  let lastRoundAt = Date.now();
+  let lastError: string | undefined;
   const loop = async () => {
     let failures = 0;
     while (!stopping) {
       try {
         const published = await publishBatch();
+        lastRoundAt = Date.now();
+        lastError = undefined;
         // A round skipped for another relay's lock proves nothing. (During a Kafka outage rows stay pending, so a
         // completed round there means Kafka took them.)
         if (published !== undefined && failures > 0) {
@@ -156,6 +164,7 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
         metrics?.failures.inc({ cause: err instanceof PublishError ? 'kafka' : 'database' });
         const backoffMs = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** Math.min(failures - 1, 16));
         const detail = { err: err instanceof Error ? err.message : String(err), retryInMs: backoffMs };
+        lastError = detail.err;
         // One warning per outage; the rows' attempts and last_error keep the per-attempt record.
         if (failures === 1) log.warn(detail, 'outbox relay cannot publish; events stay pending and are retried with backoff');
         else log.debug({ ...detail, failures }, 'outbox relay still failing');
@@ -167,6 +176,13 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
   log.info({ pollIntervalMs, batchSize }, 'outbox relay started');
 
   return {
+    loopState: (maxAgeMs) => {
+      if (stopping) return { ok: false, error: 'relay stopping' };
+      const age = Date.now() - lastRoundAt;
+      if (age <= maxAgeMs) return { ok: true };
+      const why = lastError ? `; last error: ${lastError}` : ' (a round is still running)';
+      return { ok: false, error: `no completed outbox polling round for ${Math.round(age / 1000)} s${why}` };
+    },
     stop: async () => {
       stopping = true;
       wake();

@@ -15,5 +15,5 @@ export const startBridgeRole: RoleStarter = async (resources) => {
     topicPrefix: KAFKA_TOPIC_PREFIX,
     metrics: resources.metrics(),
   });
-  return { name: 'bridge', stop: () => consumer.stop() };
+  return { name: 'bridge', stop: () => consumer.stop(), loop: () => consumer.loopState(resources.config.HEALTH_MAX_LOOP_AGE) };
 };

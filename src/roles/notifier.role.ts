@@ -11,5 +11,5 @@ export const startNotifierRole: RoleStarter = async (resources) => {
   // Topic auto-creation is off on our brokers; subscribing to a missing topic would fail.
   await ensureTopics(kafka, appTopicOptions(resources.config));
   const consumer = await startNotifier({ orm, kafka, log, topicPrefix: KAFKA_TOPIC_PREFIX, metrics: resources.metrics() });
-  return { name: 'notifier', stop: consumer.stop };
+  return { name: 'notifier', stop: consumer.stop, loop: () => consumer.loopState(resources.config.HEALTH_MAX_LOOP_AGE) };
 };

@@ -25,5 +25,5 @@ export const startRelayRole: RoleStarter = async (resources) => {
     topicPrefix,
     metrics: resources.metrics(),
   });
-  return { name: 'relay', stop: relay.stop };
+  return { name: 'relay', stop: relay.stop, loop: () => relay.loopState(config.HEALTH_MAX_LOOP_AGE) };
 };

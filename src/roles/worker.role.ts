@@ -1,7 +1,20 @@
 // The Temporal worker process: runs OrderWorkflow and its activities on the `orders` task queue.
 import { createActivities, SimulatedPaymentProvider } from '../../activities/index.ts';
+import type { Worker } from '@temporalio/worker';
 import { createWorker } from '../temporal/worker.ts';
+import type { LoopState } from '../readiness.ts';
 import type { RoleStarter } from './role.ts';
+
+type WorkerStatus = ReturnType<Worker['getStatus']>;
+
+/** Ready while the worker runs and both of its pollers (workflow and activity tasks) are polling. */
+export function workerLoopState(status: WorkerStatus, failure?: string): LoopState {
+  if (status.runState !== 'RUNNING') return { ok: false, error: `worker ${status.runState}${failure ? `: ${failure}` : ''}` };
+  const pollers = { workflow: status.workflowPollerState, activity: status.activityPollerState };
+  const idle = Object.entries(pollers).filter(([, state]) => state !== 'POLLING');
+  if (idle.length > 0) return { ok: false, error: idle.map(([kind, state]) => `${kind} poller ${state}`).join(', ') };
+  return { ok: true };
+}
 
 export const startWorkerRole: RoleStarter = async (resources) => {
   const { config } = resources;
@@ -20,10 +33,15 @@ export const startWorkerRole: RoleStarter = async (resources) => {
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
   });
   const running = worker.run();
-  running.catch((err: unknown) => log.error({ err }, 'worker stopped with an error'));
+  let failure: string | undefined;
+  running.catch((err: unknown) => {
+    failure = String(err);
+    log.error({ err }, 'worker stopped with an error');
+  });
   log.info(`polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}`);
   return {
     name: 'worker',
+    loop: () => workerLoopState(worker.getStatus(), failure),
     stop: async () => {
       worker.shutdown();
       await running.catch(() => undefined);

@@ -14,6 +14,8 @@ export type RunningApp = {
   port: number;
   /** Its /metrics: on PORT for a process with the API role, else on METRICS_PORT (which such a role must be given). */
   metricsUrl: string;
+  /** Base URL of the server on METRICS_PORT (/health/live, /health/ready) of a process without the API role. */
+  roleUrl: string;
   env: Record<string, string>;
   output: () => string;
   /** Stops the app, then terminates the workflows still running on its task queue; resolves with their number. */
@@ -59,8 +61,9 @@ export async function startApp(env: Record<string, string> = {}, role = 'all'): 
   const url = `http://127.0.0.1:${port}`;
   // A process without the API role has no HTTP port but its metrics server: it answers once the role has started.
   const hasApi = role === 'api' || role === 'all';
-  const metricsUrl = hasApi ? `${url}/metrics` : `http://127.0.0.1:${fullEnv.METRICS_PORT ?? ''}/metrics`;
-  const readyUrl = hasApi ? `${url}/health` : metricsUrl;
+  const roleUrl = `http://127.0.0.1:${fullEnv.METRICS_PORT ?? ''}`;
+  const metricsUrl = hasApi ? `${url}/metrics` : `${roleUrl}/metrics`;
+  const readyUrl = hasApi ? `${url}/health` : `${roleUrl}/health/live`;
   try {
     if (!hasApi && !fullEnv.METRICS_PORT) throw new Error(`role ${role} answers no HTTP: give it METRICS_PORT to see it start`);
     await eventually(
@@ -69,7 +72,7 @@ export async function startApp(env: Record<string, string> = {}, role = 'all'): 
         return (await fetch(readyUrl)).status;
       },
       (status) => status === 200,
-      { timeoutMs: 60_000, what: `app ${hasApi ? '/health' : '/metrics'}` },
+      { timeoutMs: 60_000, what: `app ${hasApi ? '/health' : '/health/live'}` },
     );
   } catch (err) {
     child.kill('SIGKILL');
@@ -86,6 +89,7 @@ export async function startApp(env: Record<string, string> = {}, role = 'all'): 
     url,
     port,
     metricsUrl,
+    roleUrl,
     env: fullEnv,
     output: () => output,
     stop: () => (stopped ??= stop()),

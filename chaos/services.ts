@@ -1,0 +1,249 @@
+// The chaos run's own PostgreSQL cluster, Kafka broker and Temporal dev server: own data directories and ports under
+// the run's state directory, started from the binaries the stack's provisioning installed (scripts/stack.sh chaos
+// passes their paths). Never the shared services on the default ports; only processes started here are signalled.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, readFileSync, writeFileSync, mkdirSync, chmodSync, existsSync, copyFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { searchAttributeFlags } from '../scripts/search-attributes.ts';
+import { exec, waitUntil } from './util.ts';
+
+export type ServiceName = 'postgres' | 'kafka' | 'temporal';
+
+export type ServicePorts = { pg: number; kafka: number; kafkaController: number; temporal: number };
+
+const need = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the chaos suite through npm run chaos / chaos:short (scripts/stack.sh chaos)`);
+  return value;
+};
+
+export const portOpen = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+/** PostgreSQL refuses to run as root: then its files belong to, and its commands run as, the `postgres` user. */
+const asRoot = process.getuid?.() === 0;
+const pgCommand = (bin: string, args: string[]) =>
+  (asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args]) as [string, string[]];
+
+export class Services {
+  readonly ports: ServicePorts;
+  private readonly state: string;
+  private readonly logs: string;
+  private readonly pgBin = need('CHAOS_PG_BINDIR');
+  private readonly kafkaLibs = need('CHAOS_KAFKA_LIBS');
+  private readonly kafkaTemplates = need('CHAOS_KAFKA_TEMPLATES');
+  private readonly temporalCli = need('CHAOS_TEMPORAL_CLI');
+  private kafka?: ChildProcess;
+  private temporal?: ChildProcess;
+  private pgRunning = false;
+
+  constructor(state: string, logs: string, ports: ServicePorts) {
+    this.state = state;
+    this.logs = logs;
+    this.ports = ports;
+  }
+
+  get pgData() {
+    return path.join(this.state, 'pg', 'data');
+  }
+
+  /** A URL for the app's role and database (trust on the socket, password over TCP as in scripts/provision). */
+  databaseUrl(port = this.ports.pg) {
+    return `postgres://saga:saga@127.0.0.1:${port}/order_saga`;
+  }
+
+  private run(cmd: [string, string[]], what: string): Promise<string> {
+    return exec(cmd[0], cmd[1], what);
+  }
+
+  async init(): Promise<void> {
+    const pgHome = path.join(this.state, 'pg');
+    mkdirSync(pgHome, { recursive: true });
+    // The postgres user must reach its directory through the state directory.
+    chmodSync(this.state, 0o755);
+    if (asRoot) await this.run(['chown', ['postgres:postgres', pgHome]], 'chown');
+    await this.run(
+      pgCommand(path.join(this.pgBin, 'initdb'), [
+        '-D',
+        this.pgData,
+        '-U',
+        'postgres',
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        '-E',
+        'UTF8',
+        '--locale=C.UTF-8',
+      ]),
+      'initdb',
+    );
+    await this.start('postgres');
+    const psql = (sql: string) =>
+      this.run(
+        pgCommand(path.join(this.pgBin, 'psql'), [
+          '-h',
+          pgHome,
+          '-p',
+          String(this.ports.pg),
+          '-U',
+          'postgres',
+          '-v',
+          'ON_ERROR_STOP=1',
+          '-qc',
+          sql,
+        ]),
+        'psql',
+      );
+    await psql(`create role saga login createdb password 'saga'`);
+    await psql('create database order_saga owner saga');
+
+    const kafkaDir = path.join(this.state, 'kafka');
+    mkdirSync(path.join(kafkaDir, 'data'), { recursive: true });
+    let props = readFileSync(path.join(this.kafkaTemplates, 'server.properties.tmpl'), 'utf8');
+    const values: Record<string, string> = {
+      KAFKA_PORT: String(this.ports.kafka),
+      KAFKA_CONTROLLER_PORT: String(this.ports.kafkaController),
+      KAFKA_ADVERTISED_HOST: '127.0.0.1',
+      KAFKA_DATA_DIR: path.join(kafkaDir, 'data'),
+    };
+    props = props.replace(/@([A-Z_]+)@/g, (_, name: string) => values[name] ?? `@${name}@`);
+    writeFileSync(path.join(kafkaDir, 'server.properties'), props);
+    copyFileSync(path.join(this.kafkaTemplates, 'log4j.properties'), path.join(kafkaDir, 'log4j.properties'));
+    // A Kafka cluster id: 16 random bytes in unpadded base64url.
+    const clusterId = randomBytes(16).toString('base64url');
+    await this.run(
+      ['java', [...this.javaArgs(), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', path.join(kafkaDir, 'server.properties')]],
+      'kafka format',
+    );
+    await Promise.all([this.start('kafka'), this.start('temporal')]);
+  }
+
+  private javaArgs(): string[] {
+    const kafkaDir = path.join(this.state, 'kafka');
+    return [
+      '-Xmx384m',
+      '-Xms128m',
+      '-XX:+UseG1GC',
+      '-Djava.awt.headless=true',
+      `-Dlog4j.configuration=file:${path.join(kafkaDir, 'log4j.properties')}`,
+      `-Dkafka.logs.dir=${path.join(this.logs, 'kafka')}`,
+      '-cp',
+      `${this.kafkaLibs}/*`,
+    ];
+  }
+
+  private out(name: string) {
+    return openSync(path.join(this.logs, `${name}.log`), 'a');
+  }
+
+  async start(name: ServiceName): Promise<void> {
+    if (name === 'postgres') {
+      const pgHome = path.join(this.state, 'pg');
+      await this.run(
+        pgCommand(path.join(this.pgBin, 'pg_ctl'), [
+          '-D',
+          this.pgData,
+          '-l',
+          path.join(pgHome, 'postgres.log'),
+          '-w',
+          '-t',
+          '60',
+          'start',
+          '-o',
+          `-p ${this.ports.pg} -k ${pgHome} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on`,
+        ]),
+        'pg_ctl start',
+      );
+      this.pgRunning = true;
+      return;
+    }
+    if (name === 'kafka') {
+      const out = this.out('kafka');
+      this.kafka = spawn('java', [...this.javaArgs(), 'kafka.Kafka', path.join(this.state, 'kafka', 'server.properties')], {
+        stdio: ['ignore', out, out],
+      });
+      await waitUntil(() => portOpen(this.ports.kafka), { timeoutMs: 90_000, what: 'chaos kafka broker' });
+      return;
+    }
+    const out = this.out('temporal');
+    const attributes = searchAttributeFlags().flatMap((flag) => ['--search-attribute', flag]);
+    this.temporal = spawn(
+      this.temporalCli,
+      [
+        'server',
+        'start-dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(this.ports.temporal),
+        '--headless',
+        '--db-filename',
+        path.join(this.state, 'temporal.sqlite'),
+        '--sqlite-pragma',
+        'journal_mode=wal',
+        '--sqlite-pragma',
+        'synchronous=normal',
+        '--namespace',
+        'default',
+        '--log-level',
+        'warn',
+        ...attributes,
+      ],
+      { stdio: ['ignore', out, out] },
+    );
+    await waitUntil(() => this.temporalServing(), { timeoutMs: 60_000, what: 'chaos temporal dev server' });
+  }
+
+  private async temporalServing(): Promise<boolean> {
+    const args = ['operator', 'cluster', 'health', '--address', `127.0.0.1:${this.ports.temporal}`];
+    const out = await this.run(
+      [this.temporalCli, [...args, '--disable-config-file', '--disable-config-env', '--command-timeout', '3s']],
+      'health',
+    );
+    return out.includes('SERVING');
+  }
+
+  /** The fault itself: SIGKILL for Kafka and Temporal, an immediate (crash-like) stop for PostgreSQL. */
+  async kill(name: ServiceName): Promise<void> {
+    if (name === 'postgres') {
+      await this.run(
+        pgCommand(path.join(this.pgBin, 'pg_ctl'), ['-D', this.pgData, '-m', 'immediate', 'stop']),
+        'pg_ctl stop -m immediate',
+      );
+      this.pgRunning = false;
+      return;
+    }
+    const child = name === 'kafka' ? this.kafka : this.temporal;
+    child?.kill('SIGKILL');
+  }
+
+  private async stopChild(child: ChildProcess | undefined): Promise<void> {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Tears everything down (the run's data goes with its state directory). */
+  async stopAll(): Promise<void> {
+    await Promise.all([this.stopChild(this.kafka), this.stopChild(this.temporal)]);
+    if (this.pgRunning || existsSync(path.join(this.pgData, 'postmaster.pid'))) {
+      try {
+        await this.run(pgCommand(path.join(this.pgBin, 'pg_ctl'), ['-D', this.pgData, '-m', 'immediate', 'stop']), 'pg_ctl stop');
+      } catch {
+        // Already down.
+      }
+      this.pgRunning = false;
+    }
+    const pgLog = path.join(this.state, 'pg', 'postgres.log');
+    if (existsSync(pgLog)) copyFileSync(pgLog, path.join(this.logs, 'postgres.log'));
+  }
+}

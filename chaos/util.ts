@@ -1,0 +1,51 @@
+// Small helpers of the chaos harness: a seeded PRNG (the whole run follows from its seed), waiting with a deadline,
+// running a command without blocking the event loop, and progress lines stamped with the run's clock.
+import { execFile } from 'node:child_process';
+
+/** mulberry32: a tiny 32-bit PRNG; the same seed gives the same sequence on every machine. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export type Random = () => number;
+export const between = (random: Random, min: number, max: number) => min + random() * (max - min);
+export const integer = (random: Random, min: number, max: number) => Math.floor(between(random, min, max + 1));
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `condition` until it holds; throws after the deadline naming what was awaited. */
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  { timeoutMs, intervalMs = 250, what }: { timeoutMs: number; intervalMs?: number; what: string },
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await Promise.resolve(condition()).catch(() => false)) return;
+    if (Date.now() >= deadline) throw new Error(`${what} not reached within ${Math.round(timeoutMs / 1000)} s`);
+    await sleep(intervalMs);
+  }
+}
+
+/** Runs a command, resolving with its stdout; rejects with its stderr on a non-zero exit. */
+export function exec(cmd: string, args: string[], what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${what} failed: ${stderr || stdout || err.message}`.trim()));
+      else resolve(stdout);
+    });
+  });
+}
+
+const t0 = Date.now();
+/** Seconds since the harness started. */
+export const clock = () => (Date.now() - t0) / 1000;
+export function say(message: string): void {
+  console.log(`[${clock().toFixed(1).padStart(6)} s] ${message}`);
+}

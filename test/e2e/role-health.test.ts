@@ -1,0 +1,100 @@
+// The background roles' own health server (METRICS_PORT): each role run alone as its own process against the real
+// services reports live and ready; a relay whose PostgreSQL goes away (through a TCP proxy this test cuts) reports
+// 503 with the reason, and ready again once the database is back.
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { freePort, startApp, type RunningApp } from '../helpers/app-process.ts';
+import { eventually } from '../helpers/eventually.ts';
+
+const started: RunningApp[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((app) => app.stop()));
+});
+
+async function startRole(role: string, env: Record<string, string> = {}): Promise<RunningApp> {
+  const app = await startApp({ METRICS_PORT: String(await freePort()), ...env }, role);
+  started.push(app);
+  return app;
+}
+
+const health = async (app: RunningApp, path: string) => {
+  const res = await fetch(`${app.roleUrl}${path}`);
+  return { status: res.status, body: (await res.json()) as { status: string; checks?: Record<string, { ok: boolean; error?: string }> } };
+};
+
+describe('when each background role runs as its own process', () => {
+  it.each(['relay', 'bridge', 'notifier', 'worker'])('then the %s answers /health/live 200 and becomes ready', async (role) => {
+    const app = await startRole(role);
+    expect(await health(app, '/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
+    // A consumer is ready once it joined its group, a worker once both pollers poll: both follow the start.
+    const ready = await eventually(
+      () => health(app, '/health/ready'),
+      (r) => r.status === 200,
+      { what: `${role} ready` },
+    );
+    expect(ready.body).toEqual({ status: 'ready', checks: { [role]: { ok: true } } });
+  });
+});
+
+describe('when the relay loses PostgreSQL', () => {
+  const target = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://invalid');
+  let proxy: Server | undefined;
+  const sockets = new Set<Socket>();
+  const openProxy = (port: number) => {
+    proxy = createServer((client) => {
+      const upstream = connect(Number(target.port || 5432), target.hostname);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    return new Promise<void>((resolve) => proxy!.listen(port, '127.0.0.1', () => resolve()));
+  };
+  const closeProxy = () => {
+    for (const s of sockets) s.destroy();
+    return new Promise<void>((resolve) => proxy!.close(() => resolve()));
+  };
+  afterAll(async () => {
+    if (proxy?.listening) await closeProxy();
+  });
+
+  it('then /health/ready turns 503 naming the failed polling, stays live, and is ready again once it is back', async () => {
+    const port = await freePort();
+    await openProxy(port);
+    const url = new URL(target);
+    url.hostname = '127.0.0.1';
+    url.port = String(port);
+    // A short age so the outage shows within the test's deadline.
+    const relay = await startRole('relay', { DATABASE_URL: url.toString(), HEALTH_MAX_LOOP_AGE: '2s' });
+    await eventually(
+      () => health(relay, '/health/ready'),
+      (r) => r.status === 200,
+      { what: 'relay ready' },
+    );
+
+    await closeProxy();
+    const down = await eventually(
+      () => health(relay, '/health/ready'),
+      (r) => r.status === 503,
+      { what: 'relay not ready' },
+    );
+    expect(down.body).toEqual({
+      status: 'not ready',
+      checks: { relay: { ok: false, error: expect.stringMatching(/^no completed outbox polling round for \d+ s; last error: /) } },
+    });
+    expect((await health(relay, '/health/live')).status).toBe(200);
+
+    await openProxy(port);
+    const back = await eventually(
+      () => health(relay, '/health/ready'),
+      (r) => r.status === 200,
+      {
+        what: 'relay ready again',
+        timeoutMs: 60_000,
+      },
+    );
+    expect(back.body).toEqual({ status: 'ready', checks: { relay: { ok: true } } });
+  });
+});
