@@ -66,11 +66,21 @@ describe('each role in its own process', () => {
 
   beforeAll(async () => {
     const roles = ['relay', 'bridge', 'notifier', 'worker'];
-    const started = await Promise.all([
+    const started = await Promise.allSettled([
       startApp(knobs, 'api'),
       ...roles.map(async (role) => startApp({ ...knobs, METRICS_PORT: String(await freePort()) }, role)),
     ]);
-    ['api', ...roles].forEach((role, i) => (apps[role] = started[i]!));
+    ['api', ...roles].forEach((role, i) => {
+      const result = started[i]!;
+      if (result.status === 'fulfilled') apps[role] = result.value;
+    });
+    // One role that failed to start must not leave the others running on the test database for later test files.
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(Object.values(apps).map((app) => app.stop()));
+      for (const role of Object.keys(apps)) delete apps[role];
+      throw failed.reason;
+    }
   }, 120_000);
   afterAll(async () => {
     await Promise.all(Object.values(apps).map((app) => app.stop()));
