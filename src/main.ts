@@ -14,6 +14,7 @@ import { startBridgeRole } from './roles/bridge.role.ts';
 import { startRelayRole } from './roles/relay.role.ts';
 import { startMetricsServer, type MetricsServer } from './metrics/server.ts';
 import { loopReadiness } from './readiness.ts';
+import { installTracing, otlpTracesUrl } from './telemetry/tracing.ts';
 
 const roles: Record<string, RoleStarter> = {
   worker: startWorkerRole,
@@ -49,6 +50,9 @@ async function main(): Promise<void> {
     );
   }
   if (usesDevJwtSecret(config)) log.warn('JWT_SECRET is the built-in dev-only default; set your own outside development');
+  // Before any client or worker is created: they take Temporal's tracing interceptors only if tracing is installed.
+  const tracing = installTracing(config, what);
+  if (tracing) log.info(`tracing: spans to ${otlpTracesUrl(config.OTEL_EXPORTER_OTLP_ENDPOINT!)}`);
 
   const running: RunningRole[] = [];
   let metricsServer: MetricsServer | undefined;
@@ -63,6 +67,8 @@ async function main(): Promise<void> {
     }
     await metricsServer?.close();
     await resources.close();
+    // Exports the spans still buffered.
+    await tracing?.shutdown().catch((err: unknown) => log.warn({ err }, 'could not flush the last spans'));
     log.info('stopped');
     process.exit(0);
   };

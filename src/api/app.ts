@@ -1,7 +1,7 @@
 // Builds the Hono application from its dependencies; never listens (src/roles/api.role.ts does).
-// Pipeline: request id → access log → security headers → CORS (allow-list) → body limit → per-request
-// EntityManager → the route's own bearer auth (unless it is declared public) → zod validation (400 with the failing
-// fields) → route → one error handler. Every error answer is a problem document (src/api/errors.ts).
+// Pipeline: request id → trace span (when tracing is on) → access log → security headers → CORS (allow-list) → body
+// limit → per-request EntityManager → the route's own bearer auth (unless it is declared public) → zod validation
+// (400 with the failing fields) → route → one error handler. Every error answer is a problem document (src/api/errors.ts).
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
@@ -14,6 +14,8 @@ import type { Logger } from '../logger.ts';
 import { httpMetricsMiddleware, metricsHandler, routeTemplate } from '../metrics/http.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { checkReadiness, type Probe } from '../readiness.ts';
+import { httpTracingMiddleware } from '../telemetry/http-tracing.ts';
+import { tracingEnabled } from '../telemetry/tracing.ts';
 import type { SagaHealthReport } from '../saga-health.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import { CredentialStore } from './auth/credentials.ts';
@@ -72,6 +74,8 @@ export function createApp({ orm, config, log, probes, workflows, sagaHealth, met
   const credentialStore = credentials ?? new CredentialStore({ ttlMs: 0 });
 
   app.use(requestId());
+  // Tracing is installed per process before the app is built (src/telemetry/tracing.ts); off, no middleware at all.
+  if (tracingEnabled()) app.use(httpTracingMiddleware());
   if (metrics) app.use(httpMetricsMiddleware(metrics));
   // Hono hands only Error instances to onError; anything else thrown (a string, an error object from another realm,
   // as jest's module sandbox makes of Node's socket errors) is wrapped so it gets the same JSON answer and log line.

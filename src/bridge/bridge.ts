@@ -1,6 +1,7 @@
 // The bridge: each OrderCreated on Kafka becomes the order's workflow in Temporal. The offset is committed only
 // after Temporal acknowledged the start (the consumer loop commits after this handler returns); Temporal being
-// unreachable is an ordinary error, retried with backoff by the loop without skipping the offset.
+// unreachable is an ordinary error, retried with backoff by the loop without skipping the offset. With tracing on, the
+// start runs inside the message's span and the Temporal client's interceptor carries that trace into the workflow.
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Kafka } from '../messaging/kafka.ts';
@@ -39,6 +40,7 @@ export function startBridge({
     kafka,
     log,
     metrics,
+    name: 'bridge',
     groupId: groupId ?? consumerGroup('bridge', topicPrefix),
     topics: [topicPrefix + TOPICS.orderCreated],
     schema: OrderCreated,

@@ -3,7 +3,9 @@
 // - a message is parsed and validated first; one that can never succeed (bad JSON, wrong schema, PermanentError)
 //   goes to `<topic>.dlq` with the reason, and the partition moves on;
 // - any other failure is transient: retried with capped exponential backoff (heartbeating meanwhile), never skipped;
-// - the offset is committed only after the handler finished (kafkajs resolves an offset when eachMessage returns).
+// - the offset is committed only after the handler finished (kafkajs resolves an offset when eachMessage returns);
+// - with tracing on, each message is handled inside a CONSUMER span, a child of the trace its headers carry (the
+//   outbox relay sends the trace context of the span that wrote the event), so the handler's work joins that trace.
 import type { z } from 'zod';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -11,6 +13,7 @@ import { Partitioners, type Consumer, type EachMessagePayload, type Kafka, type 
 import { dlqTopic } from './topics.ts';
 import { membersWithOtherTopics } from './group-members.ts';
 import type { LoopState } from '../readiness.ts';
+import { carrierFromHeaders, inSpan, SpanKind, tracingEnabled } from '../telemetry/tracing.ts';
 
 /**
  * A failure that retrying cannot fix: the message goes to the dead-letter topic. `reason` is a short code from a
@@ -35,6 +38,8 @@ export type ConsumerOptions<T> = {
   maxBackoffMs?: number;
   /** Times each handler attempt and counts dead letters by reason code. */
   metrics?: Metrics;
+  /** Who consumes (`bridge`, `notifier`): names the message's span, `<name> <topic>`. Default: the group id. */
+  name?: string;
 };
 
 export type RunningConsumer = {
@@ -106,7 +111,7 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
     return { ok: true, value: result.data };
   };
 
-  const eachMessage = async (payload: EachMessagePayload) => {
+  const handleMessage = async (payload: EachMessagePayload) => {
     const { topic, partition, message } = payload;
     const parsed = parse(message.value);
     if (!parsed.ok) return deadLetter(payload, parsed.reason, parsed.code);
@@ -152,6 +157,24 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
         await payload.heartbeat().catch(() => undefined);
       }
     }
+  };
+
+  const spanName = options.name ?? groupId;
+  const eachMessage = async (payload: EachMessagePayload) => {
+    if (!tracingEnabled()) return handleMessage(payload);
+    const { topic, partition, message } = payload;
+    const orderId = orderIdOf(message.key);
+    const attributes = {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': topic,
+      'messaging.consumer.group.name': groupId,
+      'messaging.destination.partition.id': String(partition),
+      'messaging.kafka.offset': Number(message.offset),
+      ...(orderId !== undefined && { 'order.id': orderId }),
+    };
+    const parent = carrierFromHeaders(message.headers);
+    return inSpan(`${spanName} ${topic}`, { kind: SpanKind.CONSUMER, attributes, parent }, () => handleMessage(payload));
   };
 
   const warnAboutForeignMembers = async (joined: Consumer) => {

@@ -80,6 +80,7 @@ export type NotifierOptions = { orm: Orm; kafka: Kafka; log: Logger; topicPrefix
 export function startNotifier({ orm, kafka, log, topicPrefix = '', groupId, metrics }: NotifierOptions): Promise<RunningConsumer> {
   return startConsumer({
     kafka,
+    name: 'notifier',
     groupId: groupId ?? consumerGroup('notifier', topicPrefix),
     topics: OUTCOME_TOPICS.map((topic) => topicPrefix + topic),
     schema: OrderOutcomeEvent,

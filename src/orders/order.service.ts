@@ -9,6 +9,7 @@ import { isoTimestamp } from '../db/sql.ts';
 import { AccessDeniedError, notFound, RuleViolationError, StateConflictError } from '../domain/errors.ts';
 import { formatCents, MAX_EXACT_CENTS, toCents } from '../domain/money.ts';
 import { discardPendingEvents, enqueueEvent } from '../outbox/outbox.ts';
+import { annotateActiveSpan } from '../telemetry/tracing.ts';
 import { allows, TRANSITIONS } from './order-lifecycle.ts';
 import { claimIdempotencyKey, recordIdempotentResponse, type IdempotencyKey } from './order-idempotency.ts';
 import { releaseOrderStock, reserveStock, type OrderLine } from './order-stock.ts';
@@ -55,6 +56,8 @@ async function insertOrder(tx: EntityManager, userId: number, lines: OrderLine[]
     [userId, total],
   );
   const orderId = order!.id;
+  // The request's span names its order: the start of the order's trace (its OrderCreated row carries the context).
+  annotateActiveSpan({ 'order.id': orderId });
   const inserted = await tx.execute<{ id: number; product_id: number; quantity: number; price: string }[]>(
     `insert into order_items (order_id, product_id, quantity, price, created_at, updated_at)
      values ${lines.map(() => '(?, ?, ?, ?, now(), now())').join(', ')} returning id, product_id, quantity, price::text as price`,

@@ -4,11 +4,15 @@
 // any number of relay processes is safe and rows leave in global id order (hence per-order order); the others skip
 // the round. A crash or failed commit after the publish leaves the rows pending, so they are published again next
 // round: delivery is at-least-once and every consumer is idempotent.
+//
+// A row's trace context (written with it, see outbox.ts) goes out as the message's W3C trace headers, through a
+// PRODUCER span of this relay when tracing is on: the trace survives any delay or relay restart between write and send.
 import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { Partitioners, type Kafka, type Producer } from '../messaging/kafka.ts';
 import type { LoopState } from '../readiness.ts';
+import { SpanKind, startChildSpan, type HandSpan, type TraceCarrier } from '../telemetry/tracing.ts';
 
 export type RelayDeps = {
   orm: Orm;
@@ -35,7 +39,7 @@ const RELAY_LOCK = 0x6f7574626f78;
 const BACKOFF_START_MS = 200;
 const BACKOFF_MAX_MS = 10_000;
 
-type Row = { id: string; topic: string; message_key: string; event_type: string; payload: string };
+type Row = { id: string; topic: string; message_key: string; event_type: string; payload: string; trace_context: TraceCarrier | null };
 
 /** A failed publish, carrying the rows it left pending so their attempts can be counted after the rollback. */
 class PublishError extends Error {
@@ -62,6 +66,23 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
     await old?.disconnect().catch(() => undefined);
   };
 
+  /** This batch's publish spans (none without tracing or without rows carrying a trace context). */
+  const spans: HandSpan[] = [];
+  const traced = (row: Row, topic: string): HandSpan => {
+    if (!row.trace_context) return { carrier: {}, end: () => undefined };
+    const span = startChildSpan(`publish ${topic}`, row.trace_context, {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.destination.name': topic,
+        'order.id': Number(row.message_key),
+        'outbox.id': row.id,
+      },
+    });
+    spans.push(span);
+    return span;
+  };
+
   const publish = async (rows: Row[]) => {
     try {
       // A bounded retry makes a send fail in seconds instead of holding the batch's transaction through an outage.
@@ -80,9 +101,21 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
         topic: topicPrefix + topic,
         messages: rows
           .filter((r) => r.topic === topic)
-          .map((r) => ({ key: r.message_key, value: r.payload, headers: { 'event-type': r.event_type, 'outbox-id': r.id } })),
+          .map((r) => ({
+            key: r.message_key,
+            value: r.payload,
+            headers: { 'event-type': r.event_type, 'outbox-id': r.id, ...traced(r, topicPrefix + topic).carrier },
+          })),
       }));
-      await producer.sendBatch({ acks: -1, topicMessages });
+      let failure: unknown;
+      try {
+        await producer.sendBatch({ acks: -1, topicMessages });
+      } catch (err) {
+        failure = err;
+        throw err;
+      } finally {
+        for (const span of spans.splice(0)) span.end(failure);
+      }
       if (metrics)
         for (const topic of topics) metrics.published.inc({ topic: topicPrefix + topic }, rows.filter((r) => r.topic === topic).length);
     } catch (err) {
@@ -114,7 +147,7 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
         if (!lock?.locked) return undefined;
         // FOR UPDATE makes discardPendingEvents wait for this batch instead of deleting a row being published.
         const rows = await tx.execute<Row[]>(
-          `select id, topic, message_key, payload->>'type' as event_type, payload::text as payload
+          `select id, topic, message_key, payload->>'type' as event_type, payload::text as payload, trace_context
              from outbox where sent_at is null order by id limit ? for update`,
           [batchSize],
         );

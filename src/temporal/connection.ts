@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import type { Config } from '../config.ts';
+import { currentTracing } from '../telemetry/tracing.ts';
+import { tracingClientInterceptors } from './tracing.ts';
 
 export type TemporalConnectionConfig = Pick<Config, 'TEMPORAL_ADDRESS'> &
   Partial<
@@ -39,5 +41,11 @@ export function temporalConnectionOptions(config: TemporalConnectionConfig): { a
 
 export async function connectTemporal(config: TemporalConnectionConfig & Pick<Config, 'TEMPORAL_NAMESPACE'>): Promise<Client> {
   const connection = Connection.lazy({ ...temporalConnectionOptions(config), connectTimeout: 5000 });
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // With tracing installed, workflow starts (the bridge's) and updates carry the caller's trace into the workflow.
+  const tracing = currentTracing();
+  return new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    ...(tracing && { interceptors: tracingClientInterceptors(tracing) }),
+  });
 }

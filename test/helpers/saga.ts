@@ -11,6 +11,7 @@ import type { Orm } from '../../src/db/orm.ts';
 import { connectTemporal } from '../../src/temporal/connection.ts';
 import { OrderWorkflowClient } from '../../src/temporal/order-workflow.client.ts';
 import { createWorker } from '../../src/temporal/worker.ts';
+import { currentTracing } from '../../src/telemetry/tracing.ts';
 import { terminateRunningWorkflows, workflowBundle } from './temporal.ts';
 
 /** Approves the orders it was told to approve (or all, with approveAll), declines the rest, at once. */
@@ -52,7 +53,8 @@ export async function startTestSaga(orm: Orm, config: Config, { expiryMs = 10 * 
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue,
-    workflowBundle: await workflowBundle(),
+    // A worker made while tracing is installed runs the workflow tracing interceptors: the bundle must have them.
+    workflowBundle: await workflowBundle({ tracing: currentTracing() !== undefined }),
     activities: createActivities({ orm, paymentProvider: provider }),
   });
   let running: Promise<void> | undefined;

@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { workflowTracingModule } from '../../src/temporal/tracing.ts';
 import { searchAttributes } from '../../workflows/order.definitions.ts';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
@@ -35,24 +36,30 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   return env;
 }
 
-let bundle: Promise<WorkflowBundle> | undefined;
+const bundles = new Map<boolean, Promise<WorkflowBundle>>();
 
 /**
  * Bundles the tests' workflows (test-workflows.ts: the production ones plus the test-only ones) once per test file
- * (webpack is slow; the bundle is reused by every worker in the file).
+ * (webpack is slow; the bundle is reused by every worker in the file). `tracing` adds Temporal's OpenTelemetry
+ * workflow interceptors, which a worker created while tracing is installed needs (src/temporal/worker.ts).
  */
-export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: testWorkflowsPath,
-    logger: {
-      log: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: console.error,
-      debug: () => undefined,
-      trace: () => undefined,
-    },
-  });
+export function workflowBundle({ tracing = false }: { tracing?: boolean } = {}): Promise<WorkflowBundle> {
+  let bundle = bundles.get(tracing);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({
+      workflowsPath: testWorkflowsPath,
+      ...(tracing && { workflowInterceptorModules: [workflowTracingModule] }),
+      logger: {
+        log: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: console.error,
+        debug: () => undefined,
+        trace: () => undefined,
+      },
+    });
+    bundles.set(tracing, bundle);
+  }
   return bundle;
 }
 

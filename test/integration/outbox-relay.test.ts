@@ -14,8 +14,8 @@ import { startRelay, type Relay } from '../../src/outbox/relay.ts';
 import { testConfig, testLogger } from '../helpers/config.ts';
 import { eventually } from '../helpers/eventually.ts';
 
-type Received = { topic: string; outboxId: string; eventType: string; payload: unknown };
-type OutboxRow = { id: string; sent_at: Date | null; attempts: number; last_error: string | null };
+type Received = { topic: string; outboxId: string; eventType: string; headers: string[]; payload: unknown };
+type OutboxRow = { id: string; sent_at: Date | null; attempts: number; last_error: string | null; trace_context: unknown };
 
 const newOrderId = () => 900_000_000 + Math.floor(Math.random() * 100_000_000);
 const at = (second: number) => new Date(Date.UTC(2030, 0, 1, 0, 0, second)).toISOString();
@@ -85,7 +85,11 @@ describe('outbox relay', () => {
     });
 
   const rowsOf = (orderId: number) =>
-    orm.em.fork().execute<OutboxRow[]>('select id, sent_at, attempts, last_error from outbox where order_id = ? order by id', [orderId]);
+    orm.em
+      .fork()
+      .execute<OutboxRow[]>('select id, sent_at, attempts, last_error, trace_context from outbox where order_id = ? order by id', [
+        orderId,
+      ]);
 
   /**
    * Reads every topic from the beginning with a fresh group until it has passed the current end of each partition,
@@ -118,6 +122,7 @@ describe('outbox relay', () => {
           topic,
           outboxId: String(message.headers?.['outbox-id']),
           eventType: String(message.headers?.['event-type']),
+          headers: Object.keys(message.headers ?? {}).sort(),
           payload: JSON.parse(message.value!.toString()),
         });
       },
@@ -139,6 +144,8 @@ describe('outbox relay', () => {
       expect(got.map((m) => m.payload)).toEqual(expected.map((e) => e.event));
       expect(got.map((m) => m.outboxId)).toEqual(expected.map((e) => e.id));
       expect(got.map((m) => m.eventType)).toEqual(expected.map((e) => e.event.type));
+      // Tracing is off in this file: the rows carry no trace context, so no traceparent header is sent.
+      expect(got.map((m) => m.headers)).toEqual(expected.map(() => ['event-type', 'outbox-id']));
     }
   }
 
@@ -166,6 +173,7 @@ describe('outbox relay', () => {
     );
     await offline.stop();
     expect(pending.every((r) => r.sent_at === null && /ECONNREFUSED/.test(r.last_error ?? ''))).toBe(true);
+    expect(pending.map((r) => r.trace_context)).toEqual([null, null, null]);
     // Two or more failed rounds, one warning: an outage is reported once, not per retry.
     expect(logged.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([expect.stringContaining('cannot publish')]);
 

@@ -1,9 +1,14 @@
 // Determinism guard: histories recorded from real runs (scripts/record-histories.ts), one folder per workflow
 // version, must all replay against the current workflow code. A change that alters the command sequence of any
-// version still running somewhere fails here before it can break running orders.
+// version still running somewhere fails here before it can break running orders. Each version replays both without and
+// with Temporal's OpenTelemetry workflow interceptors (what a worker runs when tracing is on): turning tracing on or off
+// must never break a running order.
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
+import { Resource } from '@opentelemetry/resources';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../helpers/temporal.ts';
 
@@ -31,17 +36,24 @@ describe('OrderWorkflow replay', () => {
     for (const version of versions) expect((await readdir(dir + version)).sort()).toEqual(SCENARIOS);
   });
 
-  it.each(['v1-activities', 'v2-local-db-steps', 'v3-payment-due', 'v4-local-payment'])(
-    'when the %s histories are replayed, then each replays without a determinism error',
-    async (version) => {
+  const versions = ['v1-activities', 'v2-local-db-steps', 'v3-payment-due', 'v4-local-payment'];
+  it.each(versions.flatMap((version) => [[version, 'without'] as const, [version, 'with'] as const]))(
+    'when the %s histories are replayed %s the OpenTelemetry interceptors, then each replays without a determinism error',
+    async (version, interceptors) => {
+      const tracing = interceptors === 'with';
       const histories = await Promise.all(
         SCENARIOS.map(async (file) => ({ workflowId: `${version}/${file}`, history: await load(version, file) })),
       );
+      // Replay never calls the span sink: a tracing worker replaying a cached-out workflow exports nothing twice.
+      const exported = new InMemorySpanExporter();
+      const sinks = { exporter: makeWorkflowExporter(new SimpleSpanProcessor(exported), new Resource({ 'service.name': 'replay' })) };
+      const options = { workflowBundle: await workflowBundle({ tracing }), ...(tracing && { sinks }) };
       const results: Array<{ workflowId: string; error?: string }> = [];
-      for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+      for await (const result of Worker.runReplayHistories(options, histories)) {
         results.push({ workflowId: result.workflowId, ...(result.error ? { error: String(result.error) } : {}) });
       }
       expect(results).toEqual(histories.map(({ workflowId }) => ({ workflowId })));
+      expect(exported.getFinishedSpans()).toEqual([]);
     },
   );
 

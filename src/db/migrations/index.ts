@@ -7,6 +7,7 @@ import { UserRolesAndCredentials } from './0004-user-roles-and-credentials.migra
 import { IdempotencyKeys } from './0005-idempotency-keys.migration.ts';
 import { OrderPaymentDue } from './0006-order-payment-due.migration.ts';
 import { UserCredentialNotifications } from './0007-user-credential-notifications.migration.ts';
+import { OutboxTraceContext } from './0008-outbox-trace-context.migration.ts';
 
 export const migrations = [
   { name: '0001-initial-schema', class: InitialSchema },
@@ -16,4 +17,5 @@ export const migrations = [
   { name: '0005-idempotency-keys', class: IdempotencyKeys },
   { name: '0006-order-payment-due', class: OrderPaymentDue },
   { name: '0007-user-credential-notifications', class: UserCredentialNotifications },
+  { name: '0008-outbox-trace-context', class: OutboxTraceContext },
 ];
