@@ -15,9 +15,10 @@ import { metricsSuite } from './suites/metrics.ts';
 import { pipelineSuite } from './suites/pipeline.ts';
 import { scaleSuite } from './suites/scale.ts';
 import { sustainedSuite } from './suites/sustained.ts';
+import { tracingSuite } from './suites/tracing.ts';
 
 /** In run order: the app restarts at most once per distinct setting (pipeline and burst share theirs). */
-const SUITES: Suite[] = [apiSuite, pipelineSuite, burstSuite, sustainedSuite, memorySuite, metricsSuite, scaleSuite];
+const SUITES: Suite[] = [apiSuite, pipelineSuite, burstSuite, sustainedSuite, memorySuite, metricsSuite, scaleSuite, tracingSuite];
 
 function usage(): string {
   const lines = SUITES.map((s) => `  ${s.name.padEnd(10)} ${s.long ? '(long) ' : ''}${s.summary}`);

@@ -128,11 +128,15 @@ const schema = z.object({
   HEALTH_MAX_LOOP_AGE: duration.default(30_000),
   // OpenTelemetry tracing (src/telemetry/): spans go over OTLP http/protobuf to <endpoint>/v1/traces (a collector,
   // Jaeger, Tempo). Unset: tracing is off and costs nothing.
-  OTEL_EXPORTER_OTLP_ENDPOINT: z
-    .string()
-    .url()
-    .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL, e.g. http://127.0.0.1:4318')
-    .optional(),
+  // Empty counts as unset, as the OpenTelemetry SDKs read their variables.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL, e.g. http://127.0.0.1:4318')
+      .optional(),
+  ),
   // Unset: order-saga-<role> (order-saga for role `all`).
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });

@@ -19,6 +19,7 @@ import {
 describe('tracing off (OTEL_EXPORTER_OTLP_ENDPOINT unset)', () => {
   it('when tracing is set up without an endpoint, then nothing is installed and the API stays the no-op one', () => {
     expect(installTracing(loadConfig({}), 'api')).toBeUndefined();
+    expect(installTracing(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: '' }), 'api')).toBeUndefined();
     expect(tracingEnabled()).toBe(false);
     expect(currentTracing()).toBeUndefined();
     expect(trace.getTracer('any').startSpan('any').isRecording()).toBe(false);
