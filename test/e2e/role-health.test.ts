@@ -1,10 +1,10 @@
 // The background roles' own health server (METRICS_PORT): each role run alone as its own process against the real
 // services reports live and ready; a relay whose PostgreSQL goes away (through a TCP proxy this test cuts) reports
 // 503 with the reason, and ready again once the database is back.
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { freePort, startApp, type RunningApp } from '../helpers/app-process.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { cuttableProxy, type CuttableProxy } from '../helpers/tcp-proxy.ts';
 
 const started: RunningApp[] = [];
 afterAll(async () => {
@@ -38,31 +38,15 @@ describe('when each background role runs as its own process', () => {
 
 describe('when the relay loses PostgreSQL', () => {
   const target = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://invalid');
-  let proxy: Server | undefined;
-  const sockets = new Set<Socket>();
-  const openProxy = (port: number) => {
-    proxy = createServer((client) => {
-      const upstream = connect(Number(target.port || 5432), target.hostname);
-      for (const s of [client, upstream]) {
-        sockets.add(s);
-        s.on('close', () => sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    return new Promise<void>((resolve) => proxy!.listen(port, '127.0.0.1', () => resolve()));
-  };
-  const closeProxy = () => {
-    for (const s of sockets) s.destroy();
-    return new Promise<void>((resolve) => proxy!.close(() => resolve()));
-  };
+  let proxy: CuttableProxy | undefined;
   afterAll(async () => {
-    if (proxy?.listening) await closeProxy();
+    if (proxy?.listening) await proxy.cut();
   });
 
   it('then /health/ready turns 503 naming the failed polling, stays live, and is ready again once it is back', async () => {
     const port = await freePort();
-    await openProxy(port);
+    proxy = cuttableProxy(target, port);
+    await proxy.open();
     const url = new URL(target);
     url.hostname = '127.0.0.1';
     url.port = String(port);
@@ -74,7 +58,7 @@ describe('when the relay loses PostgreSQL', () => {
       { what: 'relay ready' },
     );
 
-    await closeProxy();
+    await proxy.cut();
     const down = await eventually(
       () => health(relay, '/health/ready'),
       (r) => r.status === 503,
@@ -86,7 +70,7 @@ describe('when the relay loses PostgreSQL', () => {
     });
     expect((await health(relay, '/health/live')).status).toBe(200);
 
-    await openProxy(port);
+    await proxy.open();
     const back = await eventually(
       () => health(relay, '/health/ready'),
       (r) => r.status === 200,

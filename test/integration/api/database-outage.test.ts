@@ -1,35 +1,15 @@
 // PostgreSQL going away under a running API: the app reaches the database through a TCP proxy this test controls.
 // While the proxy is down every request that needs the database answers 503 with Retry-After (never a 500, and a
 // client mistake stays 4xx), each logged as an error with its request id; once it is back, requests succeed again.
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { startTestApi, type TestApi } from '../../helpers/api.ts';
 import { freePort } from '../../helpers/app-process.ts';
 import { eventually } from '../../helpers/eventually.ts';
+import { cuttableProxy, type CuttableProxy } from '../../helpers/tcp-proxy.ts';
 
 const target = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://invalid');
-let port: number;
-let proxy: Server | undefined;
-const sockets = new Set<Socket>();
-
-function openProxy(): Promise<void> {
-  proxy = createServer((client) => {
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => undefined);
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  return new Promise((resolve) => proxy!.listen(port, '127.0.0.1', () => resolve()));
-}
-
-function closeProxy(): Promise<void> {
-  for (const s of sockets) s.destroy();
-  return new Promise((resolve) => proxy!.close(() => resolve()));
-}
+let proxy: CuttableProxy;
 
 const errors: Array<{ msg: string; requestId?: string }> = [];
 const log = pino({ level: 'error', base: undefined }, { write: (line: string) => void errors.push(JSON.parse(line)) });
@@ -37,8 +17,9 @@ const log = pino({ level: 'error', base: undefined }, { write: (line: string) =>
 let api: TestApi;
 let token: string;
 beforeAll(async () => {
-  port = await freePort();
-  await openProxy();
+  const port = await freePort();
+  proxy = cuttableProxy(target, port);
+  await proxy.open();
   const url = new URL(target);
   url.port = String(port);
   url.hostname = '127.0.0.1';
@@ -46,14 +27,14 @@ beforeAll(async () => {
   token = (await api.newUser('Outage Reader')).token;
 });
 afterAll(async () => {
-  if (!proxy?.listening) await openProxy();
+  if (!proxy.listening) await proxy.open();
   await api?.close();
-  await closeProxy();
+  await proxy.cut();
 });
 
 describe('when PostgreSQL becomes unreachable', () => {
   it('then reads and writes answer 503 with Retry-After, each logged with its request id, and a client mistake stays 400', async () => {
-    await closeProxy();
+    await proxy.cut();
 
     for (const [method, path, body] of [
       ['GET', '/api/product', undefined],
@@ -77,7 +58,7 @@ describe('when PostgreSQL becomes unreachable', () => {
   });
 
   it('then, once it is back, the same requests succeed again', async () => {
-    await openProxy();
+    await proxy.open();
     await eventually(
       async () => (await api.request('GET', '/api/product', { token })).status,
       (status) => status === 200,
