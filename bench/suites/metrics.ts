@@ -4,10 +4,10 @@
 // meanwhile, as the stack's Prometheus does, so the scrape's own work (SQL, Kafka admin, rendering) is counted too.
 //   GET /api/product/{id}, PUT /api/order (spread over N products): throughput, p50, p99, CPU per request
 //   GET /metrics: one scrape's latency, against GET /health on the same process
-import autocannon, { type Request as AutocannonRequest } from 'autocannon';
 import { loadConfig } from '../../src/config.ts';
 import { createProduct, login, median, numberSetting, progress, stringSetting, withDatabase } from '../bench.lib.ts';
-import { cpuSecondsOf, recreateDatabase, startOwnProcess, type OwnProcess } from '../stack.ts';
+import { catalogueScenarios, measureSide, type Measurement } from '../api-ab.ts';
+import { recreateDatabase, startOwnProcess, type OwnProcess } from '../stack.ts';
 import type { Suite, SuiteContext } from '../suite.ts';
 
 function readSettings() {
@@ -25,31 +25,6 @@ function readSettings() {
 }
 type Settings = ReturnType<typeof readSettings>;
 type Side = 'on' | 'off';
-type Measurement = { perSecond: number; p50: number; p99: number; cpuMs: number; errors: number };
-
-const roundRobin = (ids: number[]) => {
-  let next = 0;
-  return () => ids[next++ % ids.length] as number;
-};
-
-async function measure(api: OwnProcess, url: string, token: string, request: AutocannonRequest, s: Settings, seconds: number) {
-  const cpuBefore = cpuSecondsOf(api.pid);
-  const result = await autocannon({
-    url,
-    connections: s.METRICS_BENCH_CONNECTIONS,
-    duration: seconds,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    requests: [request],
-  });
-  const cpuMs = ((cpuSecondsOf(api.pid) - cpuBefore) * 1000) / result['2xx'];
-  return {
-    perSecond: result['2xx'] / result.duration,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    cpuMs,
-    errors: result.non2xx + result.errors,
-  } satisfies Measurement;
-}
 
 /** Scrapes `url` every `seconds` until stopped; resolves with the number of scrapes. */
 function scraper(url: string, seconds: number): { stop: () => Promise<number> } {
@@ -110,33 +85,14 @@ async function run(ctx: SuiteContext, s: Settings): Promise<void> {
     const ids: number[] = [];
     for (let i = 0; i < s.METRICS_BENCH_PRODUCTS; i++) ids.push(await createProduct(url('on'), token, `bench-metrics-${i}`, 2_000_000_000));
 
-    const scenarios: Array<{ name: string; request: () => AutocannonRequest }> = [
-      {
-        name: 'GET /api/product/{id}',
-        request: () => {
-          const next = roundRobin(ids);
-          return { method: 'GET', setupRequest: (r) => ({ ...r, path: `/api/product/${next()}` }) };
-        },
-      },
-      {
-        name: `PUT /api/order, ${s.METRICS_BENCH_PRODUCTS} products`,
-        request: () => {
-          const next = roundRobin(ids);
-          return {
-            method: 'PUT',
-            path: '/api/order',
-            setupRequest: (r) => ({ ...r, body: JSON.stringify({ items: [{ productId: next(), quantity: 1 }] }) }),
-          };
-        },
-      },
-    ];
+    const scenarios = catalogueScenarios(ids);
     const details: Record<string, Record<Side, Measurement[]>> = {};
     let scrapes = 0;
     for (const scenario of scenarios) {
       const side = async (which: Side, seconds: number) => {
         const scraping = which === 'on' ? scraper(`${url('on')}/metrics`, s.METRICS_BENCH_SCRAPE_S) : undefined;
         try {
-          return await measure(apis[which], url(which), token, scenario.request(), s, seconds);
+          return await measureSide(apis[which], url(which), token, scenario.request(), s.METRICS_BENCH_CONNECTIONS, seconds);
         } finally {
           scrapes += (await scraping?.stop()) ?? 0;
         }

@@ -6,10 +6,10 @@
 //   GET /api/product/{id}, PUT /api/order (spread over N products): throughput, p50, p99, CPU per request
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import autocannon, { type Request as AutocannonRequest } from 'autocannon';
 import { loadConfig } from '../../src/config.ts';
 import { createProduct, login, median, numberSetting, progress, stringSetting, withDatabase } from '../bench.lib.ts';
-import { cpuSecondsOf, recreateDatabase, startOwnProcess, type OwnProcess } from '../stack.ts';
+import { catalogueScenarios, measureSide, type Measurement } from '../api-ab.ts';
+import { recreateDatabase, startOwnProcess, type OwnProcess } from '../stack.ts';
 import type { Suite, SuiteContext } from '../suite.ts';
 
 function readSettings() {
@@ -26,7 +26,6 @@ function readSettings() {
 }
 type Settings = ReturnType<typeof readSettings>;
 type Side = 'on' | 'off';
-type Measurement = { perSecond: number; p50: number; p99: number; cpuMs: number; errors: number };
 
 /** An OTLP/HTTP endpoint that accepts every export and keeps only counts (an empty protobuf body is a valid answer). */
 async function startSink(): Promise<{ url: string; posts: () => number; bytes: () => number; close: () => Promise<void> }> {
@@ -47,29 +46,6 @@ async function startSink(): Promise<{ url: string; posts: () => number; bytes: (
     bytes: () => bytes,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
-}
-
-const roundRobin = (ids: number[]) => {
-  let next = 0;
-  return () => ids[next++ % ids.length] as number;
-};
-
-async function measure(api: OwnProcess, url: string, token: string, request: AutocannonRequest, s: Settings, seconds: number) {
-  const cpuBefore = cpuSecondsOf(api.pid);
-  const result = await autocannon({
-    url,
-    connections: s.TRACING_BENCH_CONNECTIONS,
-    duration: seconds,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    requests: [request],
-  });
-  return {
-    perSecond: result['2xx'] / result.duration,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    cpuMs: ((cpuSecondsOf(api.pid) - cpuBefore) * 1000) / result['2xx'],
-    errors: result.non2xx + result.errors,
-  } satisfies Measurement;
 }
 
 async function run(ctx: SuiteContext, s: Settings): Promise<void> {
@@ -99,29 +75,11 @@ async function run(ctx: SuiteContext, s: Settings): Promise<void> {
     const ids: number[] = [];
     for (let i = 0; i < s.TRACING_BENCH_PRODUCTS; i++) ids.push(await createProduct(url('on'), token, `bench-tracing-${i}`, 2_000_000_000));
 
-    const scenarios: Array<{ name: string; request: () => AutocannonRequest }> = [
-      {
-        name: 'GET /api/product/{id}',
-        request: () => {
-          const next = roundRobin(ids);
-          return { method: 'GET', setupRequest: (r) => ({ ...r, path: `/api/product/${next()}` }) };
-        },
-      },
-      {
-        name: `PUT /api/order, ${s.TRACING_BENCH_PRODUCTS} products`,
-        request: () => {
-          const next = roundRobin(ids);
-          return {
-            method: 'PUT',
-            path: '/api/order',
-            setupRequest: (r) => ({ ...r, body: JSON.stringify({ items: [{ productId: next(), quantity: 1 }] }) }),
-          };
-        },
-      },
-    ];
+    const scenarios = catalogueScenarios(ids);
     const details: Record<string, Record<Side, Measurement[]>> = {};
     for (const scenario of scenarios) {
-      const side = (which: Side, seconds: number) => measure(apis[which]!, url(which), token, scenario.request(), s, seconds);
+      const side = (which: Side, seconds: number) =>
+        measureSide(apis[which]!, url(which), token, scenario.request(), s.TRACING_BENCH_CONNECTIONS, seconds);
       progress(`${scenario.name}: warming up both sides for ${s.TRACING_BENCH_WARMUP_S} s`);
       await side('on', s.TRACING_BENCH_WARMUP_S);
       await side('off', s.TRACING_BENCH_WARMUP_S);
