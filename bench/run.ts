@@ -58,11 +58,11 @@ async function runSuite(suite: Suite, common: CommonSettings, app: AppControl): 
     row: (row) => result.rows.push(row),
     note: (note) => result.notes.push(note),
     stack: async (needs) => {
-      const { config, verified } = await app.ensure(needs);
+      const { config, verified, env } = await app.ensure(needs);
       result.stack = { ...knobs(config), ...(verified ? {} : { verified: 'no: not started by stack.sh up, settings assumed' }) };
       const clients = await connectStack(common.BASE_URL, config, common.BENCH_EMAIL, common.BENCH_PASSWORD);
       closers.push(clients.close);
-      return clients;
+      return { ...clients, appEnv: env };
     },
   };
   console.log(`\n=== ${suite.name}: ${suite.summary}`);

@@ -18,6 +18,8 @@ export type StackClients = {
   token: string;
   userId: number;
   close: () => Promise<void>;
+  /** The app process's environment when it was started by `stack.sh up` (read from /proc), else undefined. */
+  appEnv?: Record<string, string>;
 };
 
 export async function connectStack(baseUrl: string, config: Config, email: string, password: string): Promise<StackClients> {

@@ -120,7 +120,13 @@ export async function appState(baseUrl: string): Promise<AppState> {
 
 export const knobs = (config: Config): Record<string, string> => Object.fromEntries(APP_KNOBS.map((k) => [k, String(config[k])]));
 
-/** What a suite needs from the app: environment overrides to start it with, and a check of a running app's config. */
+/** The roles of the app process started by `stack.sh up` (its APP_ROLES). */
+export const appRoles = (env: Record<string, string | undefined>): string => env.APP_ROLES || 'all';
+
+/**
+ * What a suite needs from the app: environment overrides to start it with, and a check of a running app's config.
+ * The app's roles are checked too: `env.APP_ROLES` when given, else every role in the one process (`all`).
+ */
 export type StackNeeds = {
   /** Given to `stack.sh up` on top of the original app's environment. */
   env: Record<string, string>;
@@ -151,38 +157,51 @@ export class AppControl {
    * see into (no pid file) is used as it is, with the benchmark's own environment assumed for its config. Throws
    * SkipError in check mode when the app does not fit, with the command that makes it fit.
    */
-  async ensure(needs: StackNeeds): Promise<{ config: Config; verified: boolean }> {
+  async ensure(needs: StackNeeds): Promise<{ config: Config; verified: boolean; env?: Record<string, string> }> {
     const state = await appState(this.baseUrl);
     this.original ??= state;
-    if (state.kind === 'managed' && needs.check(state.config).length === 0) return { config: state.config, verified: true };
+    const roles = appRoles(needs.env);
+    const mismatches = (config: Config, env: Record<string, string>) => [
+      ...needs.check(config),
+      ...(appRoles(env) === roles ? [] : [`APP_ROLES=${appRoles(env)} (needs ${roles})`]),
+    ];
+    if (state.kind === 'managed' && mismatches(state.config, state.env).length === 0)
+      return { config: state.config, verified: true, env: state.env };
     if (state.kind === 'foreign') return { config: loadConfig(process.env), verified: false };
-    const wanted = Object.entries(needs.env)
+    const wanted = Object.entries({ ...needs.env, APP_ROLES: roles })
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
     if (this.mode === 'check') {
       const fix =
         state.kind === 'down'
           ? `the app is down; start it: ${wanted} npm run stack:up`
-          : `the app runs with ${needs.check(state.config).join(', ')}; restart the app alone: kill $(cat ${APP_PID_FILE}); ${wanted} npm run stack:up`;
+          : `the app runs with ${mismatches(state.config, state.env).join(', ')}; restart the app alone: kill $(cat ${APP_PID_FILE}); ${wanted} npm run stack:up`;
       throw new SkipError(`${fix} (or BENCH_APP=manage)`);
     }
     const base = this.original.kind === 'managed' ? this.original.env : process.env;
-    await this.restart({ ...base, ...needs.env }, wanted);
+    await this.restart({ ...base, ...needs.env, APP_ROLES: roles }, wanted);
     const after = await appState(this.baseUrl);
     if (after.kind !== 'managed') throw new Error('the app did not come back after the restart');
-    const problems = needs.check(after.config);
+    const problems = mismatches(after.config, after.env);
     if (problems.length > 0) throw new Error(`after the restart the app runs with ${problems.join(', ')}`);
-    return { config: after.config, verified: true };
+    return { config: after.config, verified: true, env: after.env };
   }
 
   /** Puts the app back as it was before the first suite (same environment, or down). */
   async restore(): Promise<void> {
     if (!this.changed || !this.original) return;
     const now = await appState(this.baseUrl);
+    const original = this.original;
     const same = (a: Config, b: Config) => JSON.stringify(knobs(a)) === JSON.stringify(knobs(b));
-    if (this.original.kind === 'managed' && now.kind === 'managed' && same(now.config, this.original.config)) return;
-    if (this.original.kind === 'managed') {
-      await this.restart(this.original.env, 'its original settings');
+    if (
+      original.kind === 'managed' &&
+      now.kind === 'managed' &&
+      same(now.config, original.config) &&
+      appRoles(now.env) === appRoles(original.env)
+    )
+      return;
+    if (original.kind === 'managed') {
+      await this.restart({ ...original.env, APP_ROLES: appRoles(original.env) }, 'its original settings');
     } else {
       progress('stopping the app (it was down before the benchmarks)');
       await this.stop();
@@ -234,17 +253,29 @@ export type OwnProcess = { pid: number; logFile: string; stop: () => Promise<voi
  * $SAGA_CACHE/logs/bench-<name>.log (name: the role unless given); resolves once GET `readyPath` answers 200 on
  * `port` (a role without the API answers on its METRICS_PORT: pass that port and '/metrics').
  */
-export async function startOwnProcess(
+export function startOwnProcess(
   role: string,
   port: number,
   env: Record<string, string>,
   name = role,
   readyPath = '/health',
 ): Promise<OwnProcess> {
+  return startScript(['src/main.ts', role], port, env, name, readyPath);
+}
+
+/** Starts `node <args>` (a script under the repository root and its arguments) the same way as startOwnProcess. */
+export async function startScript(
+  args: string[],
+  port: number,
+  env: Record<string, string>,
+  name: string,
+  readyPath = '/health',
+): Promise<OwnProcess> {
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = path.join(LOG_DIR, `bench-${name}.log`);
   const fd = openSync(logFile, 'w');
-  const child: ChildProcess = spawn(process.execPath, ['--no-warnings=TimeoutNegativeWarning', path.join(ROOT, 'src/main.ts'), role], {
+  const [script, ...rest] = args as [string, ...string[]];
+  const child: ChildProcess = spawn(process.execPath, ['--no-warnings=TimeoutNegativeWarning', path.join(ROOT, script), ...rest], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', fd, fd],
@@ -258,13 +289,14 @@ export async function startOwnProcess(
     await Promise.race([exit, sleep(30_000)]);
     if (!exited) child.kill('SIGKILL');
   };
+  const what = `node ${args.join(' ')}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
-    if (exited) throw new Error(`node src/main.ts ${role} exited during start; see ${logFile}`);
+    if (exited) throw new Error(`${what} exited during start; see ${logFile}`);
     if (await answers(`http://127.0.0.1:${port}`, readyPath)) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`node src/main.ts ${role} not answering on :${port} after 90 s; see ${logFile}`);
+      throw new Error(`${what} not answering on :${port} after 90 s; see ${logFile}`);
     }
     await sleep(300);
   }

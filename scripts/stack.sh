@@ -12,6 +12,9 @@
 #   stack.sh exec cmd...    run a command with Node 24 and the stack's environment (e.g. db scripts)
 #   stack.sh prometheus-check   promtool: Prometheus configurations, rules and rule tests (prometheus/)
 #   stack.sh chaos [--short]    provision, then the chaos suite (chaos/run.ts) on services of its own (never these)
+#
+# APP_ROLES (default all) chooses the app process's roles for `run` and `up`, e.g. api,relay,bridge,notifier to run the
+# worker as a process of its own (`node src/main.ts worker`); `up` waits for the API, so the list must include api.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$SAGA_ROOT/scripts/provision/node.sh"
 source "$SAGA_ROOT/scripts/provision/postgres.sh"
@@ -65,7 +68,7 @@ cmd_up() {
     port_open "$PORT" && die "port $PORT is in use by another process; stop it or set PORT"
     log "starting app roles (log: $APP_LOG)"
     # JSON lines in app.log (jq, grep, log shippers); only the foreground `stack.sh run` prints pretty lines.
-    setsid nohup node --no-warnings=TimeoutNegativeWarning "$SAGA_ROOT/src/main.ts" all >>"$APP_LOG" 2>&1 </dev/null &
+    setsid nohup node --no-warnings=TimeoutNegativeWarning "$SAGA_ROOT/src/main.ts" "${APP_ROLES:-all}" >>"$APP_LOG" 2>&1 </dev/null &
     echo $! >"$APP_PID"
     wait_for "app /ready on :$PORT" 120 app_starting || { tail -n 30 "$APP_LOG" >&2; die "app did not become ready"; }
     app_ready || { tail -n 30 "$APP_LOG" >&2; die "app exited during start"; }
@@ -108,7 +111,7 @@ cmd_run() {
   log "Temporal Web UI: http://localhost:$TEMPORAL_UI_PORT   API: http://localhost:$PORT   Prometheus: http://localhost:$PROMETHEUS_PORT   service logs: $SAGA_LOGS"
   # Ctrl-C reaches node (it stops its roles gracefully); afterwards stop the services this command started.
   trap '' INT
-  LOG_PRETTY="${LOG_PRETTY:-true}" node --no-warnings=TimeoutNegativeWarning "$SAGA_ROOT/src/main.ts" all || true
+  LOG_PRETTY="${LOG_PRETTY:-true}" node --no-warnings=TimeoutNegativeWarning "$SAGA_ROOT/src/main.ts" "${APP_ROLES:-all}" || true
   trap - INT
   [[ " ${already[*]} " == *" prometheus "* ]] || ((!prometheus)) || prometheus_stop
   [[ " ${already[*]} " == *" temporal "* ]] || temporal_stop

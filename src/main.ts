@@ -1,5 +1,6 @@
 // Process entry point: `node src/main.ts <role|command>`.
-//   roles:    api | relay | bridge | worker | notifier | all (every role in one process)
+//   roles:    api | relay | bridge | worker | notifier | all (every role in one process), or a comma-separated list
+//             of roles (e.g. `api,relay,bridge,notifier`: everything but the worker), started in the order of `all`
 //   commands: migrate | seed (one-shot; the api role also migrates and, with SEED_DEMO_DATA, seeds at start)
 // Owns the process lifecycle: SIGINT/SIGTERM stop the roles in reverse start order, then close shared clients.
 import { ConfigError, loadConfig, usesDevJwtSecret } from './config.ts';
@@ -42,8 +43,9 @@ async function main(): Promise<void> {
     await resources.close();
     return;
   }
-  const names = what === 'all' ? allRoles : [what];
-  const unknown = names.filter((n) => !roles[n]);
+  const asked = what === 'all' ? allRoles : what.split(',').map((n) => n.trim());
+  const unknown = asked.filter((n) => !roles[n]);
+  const names = allRoles.filter((n) => asked.includes(n));
   if (unknown.length > 0) {
     throw new ConfigError(
       `unknown role "${unknown.join(', ')}"; expected one of: ${[...Object.keys(roles), 'all', 'migrate', 'seed'].join(', ')}`,

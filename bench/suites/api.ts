@@ -3,13 +3,15 @@
 // run, so no relay, bridge or worker competes for the CPU and the orders created here never enter a saga.
 //   PUT /api/order (1 hot product | spread over N products)  vs  the same transaction in raw SQL
 //   GET /api/product/{id}                                     vs  select … from products where id = $1
+// A third side serves the same raw SQL over a bare node:http server (bench/raw-sql.ts, its own process, the same
+// load generator): the most any Node HTTP service can do here, so the API's gap splits into what HTTP and the load
+// generator cost on this machine (bare vs raw) and what the API's own layers cost (API vs bare).
 import autocannon, { type Request as AutocannonRequest } from 'autocannon';
 import pg from 'pg';
 import { loadConfig } from '../../src/config.ts';
-import { formatCents, toCents } from '../../src/domain/money.ts';
-import { TOPICS } from '../../src/messaging/topics.ts';
+import { placeOrderRaw, readProductRaw } from '../raw-sql.ts';
 import { createProduct, distribution, login, median, numberSetting, progress, stringSetting, withDatabase } from '../bench.lib.ts';
-import { cpuSecondsOf, recreateDatabase, startOwnProcess } from '../stack.ts';
+import { cpuSecondsOf, recreateDatabase, startOwnProcess, startScript, type OwnProcess } from '../stack.ts';
 import type { Suite, SuiteContext } from '../suite.ts';
 
 function readSettings() {
@@ -20,12 +22,17 @@ function readSettings() {
     API_CONNECTIONS: numberSetting('API_CONNECTIONS', 64),
     API_PRODUCTS: numberSetting('API_PRODUCTS', 50),
     API_PORT: numberSetting('API_PORT', 3100),
+    API_BARE_PORT: numberSetting('API_BARE_PORT', 3101),
     API_DATABASE: stringSetting('API_DATABASE', 'order_saga_bench'),
     /** The app's pool size; the API process gets the same environment, so the raw pool matches it. */
     DB_POOL_MAX: loadConfig(process.env).DB_POOL_MAX,
   };
 }
 type ApiSettings = ReturnType<typeof readSettings>;
+
+/** The three sides: the API, the raw node-postgres loop, the bare node:http server over the same SQL. */
+const SIDES = ['raw', 'api', 'bare'] as const;
+type Side = (typeof SIDES)[number];
 
 /** One measured run of one side: throughput and latency. */
 /** cpuMs: CPU per successful request of the API process (API side) or of this process (raw side); PostgreSQL's is not counted. */
@@ -95,45 +102,6 @@ async function measureRaw(pool: pg.Pool, scenario: Scenario, ids: number[], sett
   return { perSecond: latencies.length / elapsed, p50: d.p50, p99: d.p99, ok: latencies.length, errors, cpuMs };
 }
 
-/** PUT /api/order's transaction in raw SQL, statement for statement as the API sends it (src/orders/order.service.ts). */
-async function placeOrderRaw(pool: pg.Pool, userId: number, productId: number): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    const quantity = 1;
-    const reserved = await client.query<{ name: string; price: string }>(
-      'update products set stock = stock - $1 where id = $2 and stock >= $3 returning name, price',
-      [quantity, productId, quantity],
-    );
-    const product = reserved.rows[0];
-    if (!product) throw new Error(`no stock for product ${productId}`);
-    const total = formatCents(toCents(product.price) * BigInt(quantity));
-    const now = new Date();
-    const order = await client.query<{ id: number }>(
-      'insert into "orders" ("user_id", "total", "status", "created_at", "updated_at") values ($1, $2, $3, $4, $5) returning "id"',
-      [userId, total, 'Pending', now, now],
-    );
-    const orderId = order.rows[0]!.id;
-    await client.query(
-      'insert into "order_items" ("order_id", "product_id", "quantity", "price", "created_at", "updated_at") values ($1, $2, $3, $4, $5, $6) returning "id"',
-      [orderId, productId, quantity, product.price, now, now],
-    );
-    const event = { type: 'OrderCreated', version: 1, orderId, userId, total, createdAt: now.toISOString() };
-    await client.query('insert into outbox (order_id, topic, message_key, payload) values ($1, $2, $3, $4)', [
-      orderId,
-      TOPICS.orderCreated,
-      String(orderId),
-      JSON.stringify(event),
-    ]);
-    await client.query('commit');
-  } catch (err) {
-    await client.query('rollback').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
-}
-
 async function run(ctx: SuiteContext, settings: ApiSettings): Promise<void> {
   const appConfig = loadConfig(process.env);
   const databaseUrl = withDatabase(appConfig.DATABASE_URL, settings.API_DATABASE);
@@ -146,6 +114,7 @@ async function run(ctx: SuiteContext, settings: ApiSettings): Promise<void> {
     SEED_DEMO_DATA: 'true',
   });
   const pool = new pg.Pool({ connectionString: databaseUrl, max: settings.DB_POOL_MAX });
+  let bare: OwnProcess | undefined;
   try {
     const baseUrl = `http://127.0.0.1:${settings.API_PORT}`;
     const token = await login(baseUrl, ctx.common.BENCH_EMAIL, ctx.common.BENCH_PASSWORD);
@@ -175,33 +144,45 @@ async function run(ctx: SuiteContext, settings: ApiSettings): Promise<void> {
           return { method: 'GET', setupRequest: (request) => ({ ...request, path: `/api/product/${next()}` }) };
         },
         raw: async (p, id) => {
-          await p.query('select "p0".* from "products" as "p0" where "p0"."id" = $1 limit 1', [id]);
+          await readProductRaw(p, id);
         },
       },
     ];
 
-    const details: Record<string, { api: Measurement[]; raw: Measurement[] }> = {};
+    progress(`starting the bare node:http reference on :${settings.API_BARE_PORT}`);
+    bare = await startScript(
+      ['bench/raw-sql.ts', String(settings.API_BARE_PORT)],
+      settings.API_BARE_PORT,
+      { DATABASE_URL: databaseUrl, DB_POOL_MAX: String(settings.DB_POOL_MAX), BARE_USER_ID: String(userId) },
+      'api-bare',
+    );
+    const bareProcess = bare;
+    const bareUrl = `http://127.0.0.1:${settings.API_BARE_PORT}`;
+
+    const details: Record<string, Record<Side, Measurement[]>> = {};
     for (const scenario of scenarios) {
       const ids = scenario.products === 'hot' ? hot : spread;
-      const api = (seconds: number) => measureApi(apiProcess.pid, baseUrl, token, scenario, ids, settings, seconds);
-      const raw = (seconds: number) => measureRaw(pool, scenario, ids, settings, seconds);
-      const rounds: { api: Measurement[]; raw: Measurement[] } = { api: [], raw: [] };
-      progress(`${scenario.name}: warming up both sides for ${settings.API_WARMUP_S} s`);
-      await api(settings.API_WARMUP_S);
-      await raw(settings.API_WARMUP_S);
-      // Alternate which side goes first (raw, API | API, raw | …) so a drift in machine load does not favour one.
+      const measure: Record<Side, (seconds: number) => Promise<Measurement>> = {
+        api: (seconds) => measureApi(apiProcess.pid, baseUrl, token, scenario, ids, settings, seconds),
+        raw: (seconds) => measureRaw(pool, scenario, ids, settings, seconds),
+        bare: (seconds) => measureApi(bareProcess.pid, bareUrl, token, scenario, ids, settings, seconds),
+      };
+      const rounds: Record<Side, Measurement[]> = { api: [], raw: [], bare: [] };
+      progress(`${scenario.name}: warming up every side for ${settings.API_WARMUP_S} s`);
+      for (const side of SIDES) await measure[side](settings.API_WARMUP_S);
+      // Rotate which side goes first (raw, api, bare | api, bare, raw | …) so a drift in machine load favours none.
       for (let round = 0; round < settings.API_ROUNDS; round++) {
-        const order = round % 2 === 0 ? (['raw', 'api'] as const) : (['api', 'raw'] as const);
+        const order = [...SIDES.slice(round % SIDES.length), ...SIDES.slice(0, round % SIDES.length)];
         for (const side of order) {
-          const m = side === 'api' ? await api(settings.API_DURATION) : await raw(settings.API_DURATION);
+          const m = await measure[side](settings.API_DURATION);
           rounds[side].push(m);
           progress(
-            `  round ${round + 1} ${side.padEnd(3)}: ${m.perSecond.toFixed(0)}/s, p50 ${m.p50.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms`,
+            `  round ${round + 1} ${side.padEnd(4)}: ${m.perSecond.toFixed(0)}/s, p50 ${m.p50.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms`,
           );
         }
       }
       details[scenario.name] = rounds;
-      const med = (side: 'api' | 'raw', key: 'perSecond' | 'p50' | 'p99' | 'cpuMs') => median(rounds[side].map((m) => m[key]));
+      const med = (side: Side, key: 'perSecond' | 'p50' | 'p99' | 'cpuMs') => median(rounds[side].map((m) => m[key]));
       const baselineIs = 'raw pg loop';
       ctx.row({
         figure: `${scenario.name}: throughput`,
@@ -219,16 +200,40 @@ async function run(ctx: SuiteContext, settings: ApiSettings): Promise<void> {
         baseline: med('raw', 'cpuMs'),
         baselineIs: `${baselineIs}; API process vs benchmark process`,
       });
-      const errors = (side: 'api' | 'raw') => rounds[side].reduce((s, m) => s + m.errors, 0);
-      if (errors('api') + errors('raw') > 0)
-        ctx.note(`${scenario.name}: ${errors('api')} API errors (non-2xx or socket), ${errors('raw')} raw errors`);
+      ctx.row({
+        figure: `${scenario.name}: bare node:http + pg, throughput`,
+        unit: 'req/s',
+        value: med('bare', 'perSecond'),
+        baseline: med('raw', 'perSecond'),
+        baselineIs: `${baselineIs}: the HTTP layer and load generator's share`,
+      });
+      ctx.row({
+        figure: `${scenario.name}: API vs bare node:http, throughput`,
+        unit: 'req/s',
+        value: med('api', 'perSecond'),
+        baseline: med('bare', 'perSecond'),
+        baselineIs: "bare node:http + pg: the API's own layers' share",
+      });
+      ctx.row({
+        figure: `${scenario.name}: bare node:http + pg, CPU per request`,
+        unit: 'ms',
+        value: med('bare', 'cpuMs'),
+        baseline: med('api', 'cpuMs'),
+        baselineIs: 'the API process',
+      });
+      const errors = (side: Side) => rounds[side].reduce((s, m) => s + m.errors, 0);
+      if (errors('api') + errors('raw') + errors('bare') > 0)
+        ctx.note(
+          `${scenario.name}: ${errors('api')} API errors (non-2xx or socket), ${errors('raw')} raw errors, ${errors('bare')} bare-HTTP errors`,
+        );
     }
     ctx.result.details = details;
     ctx.note(
-      `${settings.API_CONNECTIONS} connections / concurrent workers, pool of ${settings.DB_POOL_MAX} on both sides; ` +
-        `median of ${settings.API_ROUNDS} alternating rounds of ${settings.API_DURATION} s after a ${settings.API_WARMUP_S} s warm-up`,
+      `${settings.API_CONNECTIONS} connections / concurrent workers, pool of ${settings.DB_POOL_MAX} on every side; ` +
+        `median of ${settings.API_ROUNDS} rotating rounds of ${settings.API_DURATION} s after a ${settings.API_WARMUP_S} s warm-up`,
     );
   } finally {
+    await bare?.stop();
     await pool.end();
     await apiProcess.stop();
   }

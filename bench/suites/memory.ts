@@ -7,8 +7,19 @@ import { call, choiceSetting, HttpError, mapLimit, median, numberSetting, progre
 import ms from 'ms';
 import { getStateQuery, orderWorkflowId } from '../../workflows/order.definitions.ts';
 import { benchProduct, count, placeOrders, quiesce, spread, waitForStatuses, type StackClients } from '../saga.ts';
-import { APP_PGREP, APP_PID_FILE, findPid, memoryOf, TEMPORAL_PGREP, TEMPORAL_PID_FILE, type Memory, type StackNeeds } from '../stack.ts';
-import type { Suite, SuiteContext } from '../suite.ts';
+import {
+  APP_PGREP,
+  APP_PID_FILE,
+  findPid,
+  memoryOf,
+  startOwnProcess,
+  TEMPORAL_PGREP,
+  TEMPORAL_PID_FILE,
+  type Memory,
+  type OwnProcess,
+  type StackNeeds,
+} from '../stack.ts';
+import { SkipError, type Suite, type SuiteContext } from '../suite.ts';
 
 const MIN_EXPIRY_MS = 30 * 60 * 1000;
 
@@ -23,11 +34,21 @@ function readSettings() {
     MEMORY_SETTLE_S: numberSetting('MEMORY_SETTLE_S', 10),
     MEMORY_DEADLINE_S: numberSetting('MEMORY_DEADLINE_S', 3600),
     MEMORY_CLEANUP: choiceSetting('MEMORY_CLEANUP', ['cancel', 'keep'], 'cancel'),
+    MEMORY_WORKER: choiceSetting('MEMORY_WORKER', ['own', 'app'], 'own'),
+    MEMORY_WORKER_PORT: numberSetting('MEMORY_WORKER_PORT', 9465),
   };
 }
 
-const declinedAndWaiting = (expiry: string): StackNeeds => ({
-  env: { PAYMENT_DURATION: '0', PAYMENT_SUCCESS_RATE: '0', ORDER_EXPIRY: expiry },
+/** The app's roles when the worker runs as a process of its own (MEMORY_WORKER=own). */
+const ALL_BUT_WORKER = 'api,relay,bridge,notifier';
+
+const declinedAndWaiting = (expiry: string, worker: 'own' | 'app'): StackNeeds => ({
+  env: {
+    PAYMENT_DURATION: '0',
+    PAYMENT_SUCCESS_RATE: '0',
+    ORDER_EXPIRY: expiry,
+    ...(worker === 'own' ? { APP_ROLES: ALL_BUT_WORKER } : {}),
+  },
   check: (c) => [
     ...(c.PAYMENT_SUCCESS_RATE === 0 ? [] : [`PAYMENT_SUCCESS_RATE=${c.PAYMENT_SUCCESS_RATE} (needs 0)`]),
     ...(c.PAYMENT_DURATION <= 1000 ? [] : [`PAYMENT_DURATION=${c.PAYMENT_DURATION}ms (needs ≤ 1s)`]),
@@ -82,16 +103,42 @@ async function cancelAll(stack: StackClients, ids: number[], concurrency: number
 }
 
 async function run(ctx: SuiteContext, settings: ReturnType<typeof readSettings>): Promise<void> {
+  const stack = await ctx.stack(declinedAndWaiting(settings.MEMORY_EXPIRY, settings.MEMORY_WORKER));
+  const worker = settings.MEMORY_WORKER === 'own' ? await startWorker(stack, settings.MEMORY_WORKER_PORT) : undefined;
+  try {
+    await measure(ctx, settings, stack, worker?.pid);
+  } finally {
+    await worker?.stop();
+  }
+}
+
+/**
+ * The worker role as a process of its own (`node src/main.ts worker`) with the app's environment, while the app runs
+ * every other role: its RSS is the worker's alone.
+ */
+async function startWorker(stack: StackClients, port: number): Promise<OwnProcess> {
+  if (!stack.appEnv) throw new SkipError('MEMORY_WORKER=own needs the app started by stack.sh up (BENCH_APP=manage), or MEMORY_WORKER=app');
+  progress(`starting the worker as its own process (metrics on :${port}); the app runs ${ALL_BUT_WORKER}`);
+  return startOwnProcess('worker', port, { ...stack.appEnv, METRICS_PORT: String(port) }, 'memory-worker', '/metrics');
+}
+
+async function measure(
+  ctx: SuiteContext,
+  settings: ReturnType<typeof readSettings>,
+  stack: StackClients,
+  ownWorkerPid: number | undefined,
+): Promise<void> {
   const { MEMORY_ORDERS: n, MEMORY_CONCURRENCY: concurrency } = settings;
-  const stack = await ctx.stack(declinedAndWaiting(settings.MEMORY_EXPIRY));
   const backlog = await quiesce(stack.db);
   if (backlog) ctx.note(backlog);
   const pids = {
-    worker: findPid('worker', APP_PID_FILE, APP_PGREP),
+    worker: ownWorkerPid ?? findPid('worker', APP_PID_FILE, APP_PGREP),
     temporal: findPid('Temporal server', TEMPORAL_PID_FILE, TEMPORAL_PGREP),
   };
   ctx.note(
-    `worker pid ${pids.worker} (the app process: with role all it also hosts api, relay, bridge, notifier), Temporal server pid ${pids.temporal}`,
+    ownWorkerPid
+      ? `worker pid ${pids.worker} (node src/main.ts worker, nothing else), Temporal server pid ${pids.temporal}`
+      : `worker pid ${pids.worker} (the app process: with role all it also hosts api, relay, bridge, notifier), Temporal server pid ${pids.temporal}`,
   );
   const productId = await benchProduct(stack, 'memory');
   const deadline = Date.now() + settings.MEMORY_DEADLINE_S * 1000;
