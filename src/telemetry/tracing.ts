@@ -39,9 +39,9 @@ export function otlpTracesUrl(endpoint: string): string {
   return `${endpoint.replace(/\/+$/, '')}/v1/traces`;
 }
 
-/** `order-saga-<role>` (`order-saga` for every role in one process), unless OTEL_SERVICE_NAME says otherwise. */
+/** `order-saga-<role>` (`order-saga` for `all` or a list of roles in one process), unless OTEL_SERVICE_NAME says otherwise. */
 export function serviceName(config: Pick<Config, 'OTEL_SERVICE_NAME'>, role: string): string {
-  return config.OTEL_SERVICE_NAME ?? (role === 'all' ? 'order-saga' : `order-saga-${role}`);
+  return config.OTEL_SERVICE_NAME ?? (role === 'all' || role.includes(',') ? 'order-saga' : `order-saga-${role}`);
 }
 
 /**

@@ -36,6 +36,18 @@ describe('when each background role runs as its own process', () => {
   });
 });
 
+describe('when a process runs a list of roles', () => {
+  it('then it starts each listed role, whatever their order in the list, and its readiness checks each of them', async () => {
+    const app = await startRole('notifier,relay');
+    const ready = await eventually(
+      () => health(app, '/health/ready'),
+      (r) => r.status === 200,
+      { what: 'relay and notifier ready' },
+    );
+    expect(ready.body).toEqual({ status: 'ready', checks: { relay: { ok: true }, notifier: { ok: true } } });
+  });
+});
+
 describe('when the relay loses PostgreSQL', () => {
   const target = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://invalid');
   let proxy: CuttableProxy | undefined;

@@ -56,6 +56,7 @@ describe('tracing settings', () => {
   it('when OTEL_SERVICE_NAME is unset, then each role names its service, and the variable overrides it', () => {
     expect(serviceName({ OTEL_SERVICE_NAME: undefined }, 'api')).toBe('order-saga-api');
     expect(serviceName({ OTEL_SERVICE_NAME: undefined }, 'all')).toBe('order-saga');
+    expect(serviceName({ OTEL_SERVICE_NAME: undefined }, 'api,relay')).toBe('order-saga');
     expect(serviceName({ OTEL_SERVICE_NAME: 'shop-orders' }, 'worker')).toBe('shop-orders');
   });
 
