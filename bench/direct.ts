@@ -10,7 +10,7 @@ import { createActivities, SimulatedPaymentProvider } from '../activities/index.
 import type { Config } from '../src/config.ts';
 import { initOrm, type Orm } from '../src/db/orm.ts';
 import { OrderWorkflowClient, type OrderRef } from '../src/temporal/order-workflow.client.ts';
-import { createWorker, workflowsPath } from '../src/temporal/worker.ts';
+import { createWorker, PRELOADED_MODULES, workflowsPath } from '../src/temporal/worker.ts';
 import { mapLimit, progress } from './bench.lib.ts';
 import type { StackClients } from './saga.ts';
 
@@ -25,7 +25,7 @@ function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
       // already installed
     }
     progress('bundling workflows/ for the in-process worker …');
-    bundle = bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+    bundle = bundleWorkflowCode({ workflowsPath, preloadModules: PRELOADED_MODULES, logger: new DefaultLogger('WARN') });
   }
   return bundle;
 }

@@ -108,12 +108,15 @@ const schema = z.object({
   ORDER_EXPIRY: duration.default(10 * 60 * 1000),
   // How long a pay/cancel/status request waits for the order's workflow before answering 202 Accepted.
   ORDER_REQUEST_TIMEOUT: duration.default(10_000),
-  // Temporal worker tuning. Cache: unset means the SDK's default. Each order in payment holds one local-activity slot
-  // and keeps its workflow task open (workflow v4), so both bound how many orders can be charged at once
-  // (20 orders/s × 5-s payments = 100): the defaults leave room for several times that.
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  // Temporal worker tuning. Each order in payment holds one local-activity slot and keeps its workflow task open
+  // (workflow v4), and an open task needs its workflow in the cache: so the cache and the task slots bound how many
+  // orders can be charged at once (20 orders/s × 5-s payments = 100), and the defaults leave 2.5 × that. The cache
+  // also bounds the worker's memory: the SDK's own default follows the heap limit (≈ 2,300 workflows with Node's
+  // default heap here, 1.5 GB RSS with 10,000 orders waiting); every workflow beyond the cache waits for its timer in
+  // Temporal alone and is replayed from its history when it wakes. 0 turns the cache off.
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(250),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(500),
-  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(500),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(250),
   // GET /health/saga reports degraded past these (see src/saga-health.ts).
   SAGA_MAX_OUTBOX_AGE: duration.default(30_000),
   SAGA_MAX_BRIDGE_LAG: z.coerce.number().int().min(0).default(1000),

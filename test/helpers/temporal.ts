@@ -7,6 +7,7 @@ import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { workflowTracingModule } from '../../src/temporal/tracing.ts';
+import { PRELOADED_MODULES } from '../../src/temporal/worker.ts';
 import { searchAttributes } from '../../workflows/order.definitions.ts';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
@@ -48,6 +49,8 @@ export function workflowBundle({ tracing = false }: { tracing?: boolean } = {}):
   if (!bundle) {
     bundle = bundleWorkflowCode({
       workflowsPath: testWorkflowsPath,
+      // The production worker's bundle shape (src/temporal/worker.ts), so the tests run what it runs.
+      preloadModules: PRELOADED_MODULES,
       ...(tracing && { workflowInterceptorModules: [workflowTracingModule] }),
       logger: {
         log: () => undefined,
