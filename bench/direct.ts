@@ -10,7 +10,7 @@ import { createActivities, SimulatedPaymentProvider } from '../activities/index.
 import type { Config } from '../src/config.ts';
 import { initOrm, type Orm } from '../src/db/orm.ts';
 import { OrderWorkflowClient, type OrderRef } from '../src/temporal/order-workflow.client.ts';
-import { createWorker, PRELOADED_MODULES, workflowsPath } from '../src/temporal/worker.ts';
+import { createWorker, PRELOADED_MODULES, workerTuning, workflowsPath } from '../src/temporal/worker.ts';
 import { mapLimit, progress } from './bench.lib.ts';
 import type { StackClients } from './saga.ts';
 
@@ -84,6 +84,7 @@ export class DirectPath {
       taskQueue: this.taskQueue,
       activities: createActivities({ orm: this.orm, paymentProvider }),
       workflowBundle: await workflowBundle(),
+      ...workerTuning(this.config), // the app's worker settings, so the ratio is the outbox/Kafka/bridge path alone
     });
     return worker.runUntil(during);
   }

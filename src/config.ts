@@ -66,6 +66,9 @@ const schema = z.object({
   KAFKA_TOPIC_PREFIX: z.string().default(''),
   TEMPORAL_WORKFLOW_ID_PREFIX: z.string().default('order-'),
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(100).default(6),
+  // OrderCreated events of one partition the bridge turns into workflow starts at once (each start is idempotent
+  // and concerns its own order, so their order does not matter); 1 starts them one after another.
+  BRIDGE_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(8),
   OUTBOX_POLL_INTERVAL: duration.default(100),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
@@ -117,6 +120,12 @@ const schema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(250),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(500),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(250),
+  // Workflow task polls open at once, and the share of them on the task queue every order's first workflow task
+  // arrives on (the rest poll the worker's own sticky queue, which only sees later tasks: pay, cancel, expiry). Since
+  // workflow v4 a paid order is that first task alone, so the SDK's default split (2 of 10 polls on that queue) left
+  // free slots and a growing backlog under load while the CPU was not busy.
+  WORKER_MAX_WORKFLOW_TASK_POLLS: z.coerce.number().int().min(2).default(20),
+  WORKER_NONSTICKY_POLL_RATIO: z.coerce.number().gt(0).max(1).default(0.8),
   // GET /health/saga reports degraded past these (see src/saga-health.ts).
   SAGA_MAX_OUTBOX_AGE: duration.default(30_000),
   SAGA_MAX_BRIDGE_LAG: z.coerce.number().int().min(0).default(1000),

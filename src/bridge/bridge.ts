@@ -1,5 +1,6 @@
 // The bridge: each OrderCreated on Kafka becomes the order's workflow in Temporal. The offset is committed only
-// after Temporal acknowledged the start (the consumer loop commits after this handler returns); Temporal being
+// after Temporal acknowledged the start (the consumer loop commits past an event only when it and every event before
+// it on its partition were started, several of a batch at once with BRIDGE_CONCURRENCY); Temporal being
 // unreachable is an ordinary error, retried with backoff by the loop without skipping the offset. With tracing on, the
 // start runs inside the message's span and the Temporal client's interceptor carries that trace into the workflow.
 import type { Logger } from '../logger.ts';
@@ -17,6 +18,8 @@ export type BridgeDeps = {
   topicPrefix?: string;
   groupId?: string;
   partitionsConsumedConcurrently?: number;
+  /** Events of one partition started at once (see the consumer's `messagesConcurrently`); default 1. */
+  messagesConcurrently?: number;
   /** The consumer's metrics, plus the commit → workflow started latency and the start outcomes. */
   metrics?: Metrics;
 };
@@ -28,6 +31,7 @@ export function startBridge({
   topicPrefix = '',
   groupId,
   partitionsConsumedConcurrently,
+  messagesConcurrently,
   metrics,
 }: BridgeDeps): Promise<RunningConsumer> {
   const bridgeMetrics = metrics?.bridge;
@@ -45,6 +49,7 @@ export function startBridge({
     topics: [topicPrefix + TOPICS.orderCreated],
     schema: OrderCreated,
     partitionsConsumedConcurrently,
+    messagesConcurrently,
     handle: async (event) => {
       const { orderId, userId, total, createdAt } = event;
       const outcome = await workflows.ensureStarted({ orderId, userId, total, createdAt });

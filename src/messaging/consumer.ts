@@ -1,5 +1,7 @@
 // The one consumer loop of the service (bridge and notifier use it):
-// - partitions are processed concurrently; within a partition, in order;
+// - partitions are processed concurrently; within a partition, in order, or with `messagesConcurrently` > 1 (the
+//   bridge: each message is an idempotent start of its own order's workflow) up to that many of a fetched batch at
+//   once, the offset moving past a message only when it and every message before it are done;
 // - a message is parsed and validated first; one that can never succeed (bad JSON, wrong schema, PermanentError)
 //   goes to `<topic>.dlq` with the reason, and the partition moves on;
 // - any other failure is transient: retried with capped exponential backoff (heartbeating meanwhile), never skipped;
@@ -9,7 +11,7 @@
 import type { z } from 'zod';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import { Partitioners, type Consumer, type EachMessagePayload, type Kafka, type Producer } from './kafka.ts';
+import { Partitioners, type Consumer, type EachBatchPayload, type EachMessagePayload, type Kafka, type Producer } from './kafka.ts';
 import { dlqTopic } from './topics.ts';
 import { membersWithOtherTopics } from './group-members.ts';
 import type { LoopState } from '../readiness.ts';
@@ -35,6 +37,11 @@ export type ConsumerOptions<T> = {
   handle: (event: T, meta: { topic: string; partition: number; offset: string }) => Promise<void>;
   log: Logger;
   partitionsConsumedConcurrently?: number;
+  /**
+   * Messages of one partition handled at once (default 1: strictly in order). Only for handlers whose messages are
+   * independent of each other's order; a message retried for long holds back the offsets after it, never skips them.
+   */
+  messagesConcurrently?: number;
   maxBackoffMs?: number;
   /** Times each handler attempt and counts dead letters by reason code. */
   metrics?: Metrics;
@@ -65,7 +72,7 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
   let stopping = false;
   let phase: { name: Phase; since: number; error?: string } = { name: 'connecting', since: Date.now() };
   const enter = (name: Phase, error?: string) => (phase = { name, since: Date.now(), ...(error !== undefined && { error }) });
-  /** Partitions whose current message is being retried: since when, and the last error. */
+  /** Messages being retried (`topic/partition@offset`): since when, and the last error. */
   const failing = new Map<string, { since: number; error: string }>();
   const dlq: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await dlq.connect();
@@ -115,7 +122,7 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
     const { topic, partition, message } = payload;
     const parsed = parse(message.value);
     if (!parsed.ok) return deadLetter(payload, parsed.reason, parsed.code);
-    const where = `${topic}/${partition}`;
+    const where = `${topic}/${partition}@${message.offset}`;
     try {
       await handleWithRetries(payload, parsed.value, where);
     } finally {
@@ -177,6 +184,26 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
     return inSpan(`${spanName} ${topic}`, { kind: SpanKind.CONSUMER, attributes, parent }, () => handleMessage(payload));
   };
 
+  /**
+   * A fetched batch, `messagesConcurrently` messages at a time. The offset is resolved after each whole group, so a
+   * message being retried holds back its partition as it would one at a time; stopping or a rebalance ends the batch
+   * after the current group, and the rest is fetched again by whoever owns the partition.
+   */
+  const messagesConcurrently = Math.max(1, options.messagesConcurrently ?? 1);
+  const eachBatch = async (payload: EachBatchPayload) => {
+    const { batch } = payload;
+    const { topic, partition } = batch;
+    for (let i = 0; i < batch.messages.length; i += messagesConcurrently) {
+      if (!payload.isRunning() || payload.isStale()) return;
+      const group = batch.messages.slice(i, i + messagesConcurrently);
+      const heartbeat = () => payload.heartbeat();
+      const pause = () => payload.pause();
+      await Promise.all(group.map((message) => eachMessage({ topic, partition, message, heartbeat, pause })));
+      payload.resolveOffset(group[group.length - 1]!.offset);
+      await payload.heartbeat();
+    }
+  };
+
   const warnAboutForeignMembers = async (joined: Consumer) => {
     try {
       const foreign = await membersWithOtherTopics(joined, topics);
@@ -225,7 +252,12 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
     enter('connecting');
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
-    await consumer.run({ partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 6, eachMessage });
+    const partitionsConsumedConcurrently = options.partitionsConsumedConcurrently ?? 6;
+    await consumer.run(
+      messagesConcurrently > 1
+        ? { partitionsConsumedConcurrently, eachBatch, eachBatchAutoResolve: false }
+        : { partitionsConsumedConcurrently, eachMessage },
+    );
   };
   await start();
   log.info({ groupId, topics }, 'consuming');

@@ -13,6 +13,7 @@ export const startBridgeRole: RoleStarter = async (resources) => {
     workflows: await resources.orderWorkflows(),
     log,
     topicPrefix: KAFKA_TOPIC_PREFIX,
+    messagesConcurrently: resources.config.BRIDGE_CONCURRENCY,
     metrics: resources.metrics(),
   });
   return { name: 'bridge', stop: () => consumer.stop(), loop: () => consumer.loopState(resources.config.HEALTH_MAX_LOOP_AGE) };

@@ -1,7 +1,7 @@
 // The Temporal worker process: runs OrderWorkflow and its activities on the `orders` task queue.
 import { createActivities, SimulatedPaymentProvider } from '../../activities/index.ts';
 import type { Worker } from '@temporalio/worker';
-import { createWorker } from '../temporal/worker.ts';
+import { createWorker, workerTuning } from '../temporal/worker.ts';
 import type { LoopState } from '../readiness.ts';
 import type { RoleStarter } from './role.ts';
 
@@ -26,10 +26,7 @@ export const startWorkerRole: RoleStarter = async (resources) => {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities: createActivities({ orm, paymentProvider, log }),
-    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
-    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
-    maxConcurrentLocalActivityExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
-    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    ...workerTuning(config),
   });
   const running = worker.run();
   let failure: string | undefined;

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { currentTracing } from '../telemetry/tracing.ts';
+import type { Config } from '../config.ts';
 import { tracingWorkerOptions } from './tracing.ts';
 
 /** The production bundle's entry point: the workflows the `orders` task queue serves. */
@@ -37,6 +38,8 @@ export type WorkerDeps = {
     | 'maxConcurrentActivityTaskExecutions'
     | 'maxConcurrentLocalActivityExecutions'
     | 'maxConcurrentWorkflowTaskExecutions'
+    | 'maxConcurrentWorkflowTaskPolls'
+    | 'nonStickyToStickyPollRatio'
     | 'maxCachedWorkflows'
     | 'shutdownGraceTime'
   >
@@ -63,4 +66,27 @@ export async function createWorker({
     ...(tracing && tracingWorkerOptions(tracing, { bundled: workflowBundle !== undefined })),
     ...rest,
   });
+}
+
+type WorkerTuning = Pick<
+  WorkerDeps,
+  | 'maxCachedWorkflows'
+  | 'maxConcurrentActivityTaskExecutions'
+  | 'maxConcurrentLocalActivityExecutions'
+  | 'maxConcurrentWorkflowTaskExecutions'
+  | 'maxConcurrentWorkflowTaskPolls'
+  | 'nonStickyToStickyPollRatio'
+>;
+
+/** The worker's slots, cache and polls from the WORKER_* settings (the worker role and the benchmark's direct worker). */
+export function workerTuning(config: Config): WorkerTuning {
+  return {
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentLocalActivityExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    // the SDK refuses more polls than task slots
+    maxConcurrentWorkflowTaskPolls: Math.min(config.WORKER_MAX_WORKFLOW_TASK_POLLS, config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS),
+    nonStickyToStickyPollRatio: config.WORKER_NONSTICKY_POLL_RATIO,
+  };
 }

@@ -48,7 +48,14 @@ beforeAll(async () => {
   await admin.connect();
   producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  bridge = await startBridge({ kafka, workflows: saga.workflows, log, topicPrefix: prefix, groupId });
+  bridge = await startBridge({
+    kafka,
+    workflows: saga.workflows,
+    log,
+    topicPrefix: prefix,
+    groupId,
+    messagesConcurrently: config.BRIDGE_CONCURRENCY,
+  });
   deadLetters = await collect(dlqTopic(topic));
   buyer = await api.newUser('Bridged Buyer');
 });

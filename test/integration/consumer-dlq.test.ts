@@ -1,6 +1,7 @@
 // The generic consumer loop (src/messaging/consumer.ts) on a real broker, each test on a one-partition topic of its
 // own: what goes to the dead-letter topic and why, that a bad message never blocks its partition, that transient
-// failures are retried rather than skipped, and that the group's offset only moves past a handled message.
+// failures are retried rather than skipped, and that the group's offset only moves past a handled message, also when
+// several messages of a partition are handled at once (messagesConcurrently, the bridge's mode).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
 import { ensureTopics } from '../../src/messaging/admin.ts';
@@ -53,7 +54,7 @@ const once = (stop: () => Promise<void>) => {
 };
 
 /** A fresh topic (and its DLQ), a consumer group on it running `handle`, and a reader of the DLQ. */
-async function harness(handle: (event: Numbered) => Promise<void>) {
+async function harness(handle: (event: Numbered) => Promise<void>, messagesConcurrently?: number) {
   sequence += 1;
   const topic = `consumer-loop-test-${process.pid}-${Date.now()}-${sequence}`;
   const groupId = `${topic}-group`;
@@ -69,6 +70,7 @@ async function harness(handle: (event: Numbered) => Promise<void>) {
       handle: handler,
       log,
       maxBackoffMs: 50,
+      messagesConcurrently,
     });
     const stop = once(consumer.stop);
     running.push({ stop });
@@ -219,5 +221,70 @@ describe('consumer loop: offsets', () => {
     expect(handled).toEqual([0, 1, 2, 3, 4]);
     expect(await h.endOffset(h.topic)).toBe(5);
     expect(await h.committed()).toBe(5);
+  });
+});
+
+describe('consumer loop: several messages of a partition at once', () => {
+  it('when messagesConcurrently is 4 and one message waits, then its neighbours run meanwhile, the offset stays before it, and each message is handled once', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const started = new Set<number>();
+    const handled: number[] = [];
+    const h = await harness(async (e) => {
+      started.add(e.n);
+      if (e.n === 1) await gate;
+      handled.push(e.n);
+    }, 4);
+
+    await h.produce([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(json));
+    // Offsets 0-3 form the first group: 3 starts while 1 still waits (one at a time it could not).
+    await eventually(
+      async () => [...started],
+      (x) => [0, 1, 2, 3].every((n) => x.includes(n)),
+      { what: 'the first four handlers started together' },
+    );
+    expect(handled).not.toContain(1);
+    expect(await h.committed()).toBeLessThanOrEqual(1);
+    expect(started.has(4)).toBe(false); // the next group waits for the whole first one
+    release();
+    await eventually(
+      async () => handled,
+      (x) => x.length === 10,
+      { what: 'all ten handled' },
+    );
+    await h.stop();
+
+    expect([...handled].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(await h.committed()).toBe(10);
+  });
+
+  it('when a message of a group fails twice and another is not JSON, then the first is retried, the second dead-lettered, and the offset reaches the end', async () => {
+    let failures = 0;
+    const handled: number[] = [];
+    const h = await harness(async (e) => {
+      if (e.n === 2 && failures < 2) {
+        failures += 1;
+        throw new Error('transient');
+      }
+      handled.push(e.n);
+    }, 4);
+
+    await h.produce([json(0), json(1), json(2), 'not json', json(4), json(5)]);
+    await eventually(
+      async () => handled,
+      (x) => x.length === 5,
+      { what: 'the five valid messages handled' },
+    );
+    const deadLetters = await eventually(
+      async () => h.deadLetters,
+      (x) => x.length === 1,
+      { what: 'one dead letter' },
+    );
+    await h.stop();
+
+    expect(failures).toBe(2);
+    expect([...handled].sort((a, b) => a - b)).toEqual([0, 1, 2, 4, 5]);
+    expect(deadLetters[0]!.headers['dlq-reason']).toBe('not valid JSON');
+    expect(await h.committed()).toBe(6);
   });
 });
