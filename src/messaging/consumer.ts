@@ -193,11 +193,11 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
   const eachBatch = async (payload: EachBatchPayload) => {
     const { batch } = payload;
     const { topic, partition } = batch;
+    const heartbeat = () => payload.heartbeat();
+    const pause = () => payload.pause();
     for (let i = 0; i < batch.messages.length; i += messagesConcurrently) {
       if (!payload.isRunning() || payload.isStale()) return;
       const group = batch.messages.slice(i, i + messagesConcurrently);
-      const heartbeat = () => payload.heartbeat();
-      const pause = () => payload.pause();
       await Promise.all(group.map((message) => eachMessage({ topic, partition, message, heartbeat, pause })));
       payload.resolveOffset(group[group.length - 1]!.offset);
       await payload.heartbeat();
