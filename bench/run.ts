@@ -13,12 +13,23 @@ import { burstSuite } from './suites/burst.ts';
 import { memorySuite } from './suites/memory.ts';
 import { metricsSuite } from './suites/metrics.ts';
 import { pipelineSuite } from './suites/pipeline.ts';
+import { requestsSuite } from './suites/requests.ts';
 import { scaleSuite } from './suites/scale.ts';
 import { sustainedSuite } from './suites/sustained.ts';
 import { tracingSuite } from './suites/tracing.ts';
 
 /** In run order: the app restarts at most once per distinct setting (pipeline and burst share theirs). */
-const SUITES: Suite[] = [apiSuite, pipelineSuite, burstSuite, sustainedSuite, memorySuite, metricsSuite, scaleSuite, tracingSuite];
+const SUITES: Suite[] = [
+  apiSuite,
+  pipelineSuite,
+  burstSuite,
+  requestsSuite,
+  sustainedSuite,
+  memorySuite,
+  metricsSuite,
+  scaleSuite,
+  tracingSuite,
+];
 
 function usage(): string {
   const lines = SUITES.map((s) => `  ${s.name.padEnd(10)} ${s.long ? '(long) ' : ''}${s.summary}`);

@@ -31,7 +31,9 @@ export type OrderWorkflowState = {
 };
 
 export const getStateQuery = defineQuery<OrderWorkflowState>('getState');
-/** Simulated provider callback: the payment went through. Resolves with the order's final status. */
+// The three updates below are how the API sent requests before it recorded them as signals. Histories with them
+// exist (test/workflows/histories/), and a run may still receive one from an older API, so the handlers stay.
+/** The payment went through. Resolves with the order's final status. */
 export const confirmPaymentUpdate = defineUpdate<WorkflowOrderStatus>('confirmPayment');
 /** The customer cancels. Resolves with the order's final status (Cancelled unless it completed first). */
 export const cancelOrderUpdate = defineUpdate<WorkflowOrderStatus>('cancelOrder');
@@ -41,9 +43,10 @@ export const awaitProcessingUpdate = defineUpdate<WorkflowOrderStatus>('awaitPro
 /** What a customer asked for, as the workflow acts on it. */
 export type OrderRequest = 'pay' | 'cancel' | 'process';
 /**
- * The same requests as the updates above, recorded durably without waiting: the API sends it when an update got no
- * answer in time (a backlog, no worker polling), so its 202 Accepted is true — a signal is in the history at once and
- * is acted on when the workflow runs, whereas an update needs a worker to be accepted.
+ * A customer's request as the API records it (src/orders/order-status-requests.ts). A signal is in the history as
+ * soon as the server has it, even while the workflow task is busy with a charge or no worker polls, and the workflow
+ * acts on it when it next runs; the API then reads the order's status from the database instead of waiting for an
+ * answer from the workflow.
  */
 export const orderRequestSignal = defineSignal<[OrderRequest]>('orderRequest');
 

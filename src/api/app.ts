@@ -26,7 +26,7 @@ import { allowedMethods } from './methods.ts';
 import { ok, route, router } from './openapi.ts';
 import { orderRoutes } from './orders/order.routes.ts';
 import { notificationRoutes } from './notifications/notification.routes.ts';
-import type { OrderWorkflowUpdates } from '../orders/order-status-requests.ts';
+import type { OrderWorkflows } from '../orders/order-status-requests.ts';
 import { productRoutes } from './products/product.routes.ts';
 import { userRoutes } from './users/user.routes.ts';
 
@@ -35,7 +35,7 @@ export type AppDeps = {
   config: Config;
   log: Logger;
   probes: Record<string, Probe>;
-  workflows: OrderWorkflowUpdates;
+  workflows: OrderWorkflows;
   /** Serves GET /health/saga when given (the api role gives it; in-process test apps need not). */
   sagaHealth?: () => Promise<SagaHealthReport>;
   /** Times every request and serves GET /metrics when given (the api role gives it, unless METRICS_ENABLED=false). */

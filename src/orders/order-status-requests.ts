@@ -1,25 +1,31 @@
 // Status changes a customer requests (POST /api/order/{id}, /pay, /cancel). Nothing here writes an order's status:
-// the request goes to the order's workflow (update-with-start, so a request that beats the bridge starts the same
-// workflow), and the database then tells whether the order got where the request wanted. Which statuses accept a
-// request, and when it counts as done, both follow from the lifecycle table (order-lifecycle.ts).
+// the request is recorded in the order's workflow as a signal (signal-with-start, so a request that beats the bridge
+// starts the same workflow), and the database then tells whether the order got where the request wanted. Which
+// statuses accept a request, and when it counts as done, both follow from the lifecycle table (order-lifecycle.ts).
+//
+// Why a signal and a look at the database rather than a workflow update: the charge runs inside the workflow task
+// that moved the order to Processing (workflow v4), so for its 5 s nothing new reaches the workflow. An update sent
+// then is answered only when the charge returns; a signal is in the history at once. The answer is then the order as
+// the database has it: 200 once it got there, 202 with Location while the request waits for the charge (or for a
+// backlog to clear), 409 when it can no longer get there.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { StateConflictError, UnavailableError } from '../domain/errors.ts';
+import { StateConflictError } from '../domain/errors.ts';
 import type { Logger } from '../logger.ts';
-import type { OrderWorkflowClient, UpdateOutcome } from '../temporal/order-workflow.client.ts';
+import type { OrderWorkflowClient } from '../temporal/order-workflow.client.ts';
+import type { OrderRequest } from '../../workflows/order.definitions.ts';
 import { canReach, hasReached, type OrderStatus } from './order-lifecycle.ts';
 import { loadOrder, ownOrder } from './order.service.ts';
-import type { OrderView } from './order-view.ts';
+import { findOrderStatus, type OrderView } from './order-view.ts';
 
-/** The workflow updates the API sends. */
-/** What the API asks of an order's workflow: the three status requests, and its history for the timeline. */
-export type OrderWorkflowUpdates = Pick<OrderWorkflowClient, 'awaitProcessing' | 'confirmPayment' | 'cancel' | 'timeline'>;
+/** What the API asks of an order's workflow: record a customer's request, and read its history for the timeline. */
+export type OrderWorkflows = Pick<OrderWorkflowClient, 'request' | 'timeline'>;
 
-/** The statuses a customer may ask for, the update that gets the order there, and the words of a refusal. */
+/** The statuses a customer may ask for, the request that gets the order there, and the words of a refusal. */
 const requests = {
-  Processing: { send: (w: OrderWorkflowUpdates) => w.awaitProcessing.bind(w), verb: 'process' },
-  Completed: { send: (w: OrderWorkflowUpdates) => w.confirmPayment.bind(w), verb: 'confirm payment for' },
-  Cancelled: { send: (w: OrderWorkflowUpdates) => w.cancel.bind(w), verb: 'cancel' },
-} as const satisfies Partial<Record<OrderStatus, unknown>>;
+  Processing: { request: 'process', verb: 'process' },
+  Completed: { request: 'pay', verb: 'confirm payment for' },
+  Cancelled: { request: 'cancel', verb: 'cancel' },
+} as const satisfies Partial<Record<OrderStatus, { request: OrderRequest; verb: string }>>;
 
 export type RequestableStatus = keyof typeof requests;
 
@@ -40,9 +46,26 @@ export type StatusRequest = {
   alreadyThereIsSuccess: boolean;
 };
 
-/** `done`: the order got to the target (or past it). Otherwise the workflow has the request and had not finished it
- * by the deadline; the order is shown as it is now. */
+/** `done`: the order got to the target (or past it). Otherwise the workflow has the request and had not acted on it
+ * yet (its charge in flight, or a backlog); the order is shown as it is now. */
 export type StatusRequestResult = { order: OrderView; done: boolean };
+
+/**
+ * The pause before the next look at the order, by how long the request has watched: a request usually takes effect
+ * within tens of milliseconds, and each look is one primary-key read, so look often at first and rarely later.
+ */
+const pauseAfter = (watchedMs: number) => (watchedMs < 500 ? 10 : watchedMs < 2000 ? 50 : 200);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Watches the order until it has reached `target`, can no longer reach it, or `until` passes. */
+async function watch(em: EntityManager, orderId: number, target: RequestableStatus, until: number): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const status = await findOrderStatus(em, orderId);
+    if (!status || hasReached(status, target) || !canReach(status, target) || Date.now() >= until) return;
+    await pause(Math.min(pauseAfter(Date.now() - started), Math.max(0, until - Date.now())));
+  }
+}
 
 /**
  * Asks the caller's order to move to `target`. A request the order's status can no longer lead to is a
@@ -50,25 +73,26 @@ export type StatusRequestResult = { order: OrderView; done: boolean };
  */
 export async function requestStatus(
   em: EntityManager,
-  workflows: OrderWorkflowUpdates,
+  workflows: OrderWorkflows,
   log: Logger,
   { userId, orderId, target, timeoutMs, alreadyThereIsSuccess }: StatusRequest,
 ): Promise<StatusRequestResult> {
-  const { send, verb } = requests[target];
+  const { request, verb } = requests[target];
+  const deadline = Date.now() + timeoutMs;
   const order = await ownOrder(em, userId, orderId);
   if (alreadyThereIsSuccess && hasReached(order.status, target)) return { order, done: true };
   if (!canReach(order.status, target)) throw conflict(verb, order.status);
   const ref = { orderId: order.id, userId: order.userId, total: order.total, createdAt: order.createdAt };
-  let outcome: UpdateOutcome | undefined;
-  try {
-    outcome = await send(workflows)(ref, new Date(Date.now() + timeoutMs));
-  } catch (err) {
-    if (err instanceof UnavailableError) throw err;
-    // Refused by the workflow (it had already finished, or finishes otherwise): the database tells the outcome.
-    log.info({ orderId, target, err: String(err) }, 'order workflow refused the request');
-  }
+  const recorded = await workflows.request(ref, request, new Date(deadline));
+  // A workflow that has ended acts on nothing more: the database already says how the order ended. A request that
+  // found the order charging waits for the charge to return (seconds): it is under way, and the answer says so at
+  // once. (Judged by the phase before the request: an order that was Pending shows `charging` for a moment while
+  // its first workflow task, having the request already, moves it on without charging.)
+  if (recorded === 'closed') log.info({ orderId, target }, 'order workflow already closed; answering from the database');
+  const waitsForCharge = order.phase === 'charging' && target !== 'Processing';
+  if (recorded === 'recorded' && !waitsForCharge) await watch(em, orderId, target, deadline);
   const now = await loadOrder(em.fork(), orderId);
   if (hasReached(now.status, target)) return { order: now, done: true };
-  if (outcome === 'in-progress' && canReach(now.status, target)) return { order: now, done: false };
+  if (recorded === 'recorded' && canReach(now.status, target)) return { order: now, done: false };
   throw conflict(verb, now.status);
 }

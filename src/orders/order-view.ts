@@ -32,6 +32,12 @@ function phaseOf(status: OrderStatus, paymentDueAt: string | null): OrderPhase {
   return paymentDueAt === null ? 'charging' : 'awaiting-payment';
 }
 
+/** The order's status alone (one primary-key read): what a request watching the order needs. */
+export async function findOrderStatus(em: EntityManager, id: number): Promise<OrderStatus | undefined> {
+  const [row] = await em.execute<{ status: OrderStatus }[]>('select status from orders where id = ?', [id]);
+  return row?.status;
+}
+
 /** Orders with their items (in id order), each as one row; `where` and `orderBy` name `o` (orders). */
 const SELECT = `
   select o.id, o.user_id as "userId", o.total::text as total, o.status,

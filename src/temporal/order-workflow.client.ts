@@ -2,24 +2,14 @@
 // Every entry point starts the workflow if it is not running yet, with the same id and options: id conflict policy
 // USE_EXISTING (a second start joins the running one) and id reuse policy REJECT_DUPLICATE (no second run after the
 // first closed). So a duplicate OrderCreated, or an API call that beats the bridge, never creates a second saga.
-import {
-  isGrpcDeadlineError,
-  WithStartWorkflowOperation,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
-  type Client,
-} from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { UnavailableError } from '../domain/errors.ts';
 import {
-  awaitProcessingUpdate,
-  cancelOrderUpdate,
-  confirmPaymentUpdate,
   orderRequestSignal,
   orderWorkflowId,
   searchAttributes,
   type OrderRequest,
   type OrderWorkflowInput,
-  type WorkflowOrderStatus,
 } from '../../workflows/order.definitions.ts';
 import { workflowTimeline, type TimelineEntry } from './order-history.ts';
 import { orderWorkflow } from '../../workflows/order.workflow.ts';
@@ -27,23 +17,11 @@ import { orderWorkflow } from '../../workflows/order.workflow.ts';
 /** What a saga needs to start: the order's identity (createdAt tells two orders with the same id apart). */
 export type OrderRef = { orderId: number; userId: number; total: string; createdAt: string };
 export type OrderWorkflowSettings = { taskQueue: string; expiryMs: number; idPrefix: string };
-/** What an update request came to: the status the workflow answered with, or still running at the deadline. */
-export type UpdateOutcome = WorkflowOrderStatus | 'in-progress';
-
-/** Past the deadline the update's gRPC call is cancelled; this much later the caller gets its answer whatever happens. */
-const DEADLINE_GRACE_MS = 300;
-/** How long recording a request as a signal may take after the update's deadline (within the promised 1 s). */
-const SIGNAL_TIMEOUT_MS = 600;
+/** What recording a customer's request came to: in the workflow's history, or the workflow had already ended. */
+export type RequestOutcome = 'recorded' | 'closed';
 
 /** A second start joins the running workflow instead of failing. */
 const joinRunning = { workflowIdConflictPolicy: 'USE_EXISTING' } as const;
-
-function isUnavailable(err: unknown): boolean {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === 14) return true; // gRPC UNAVAILABLE
-  }
-  return false;
-}
 
 export class OrderWorkflowClient {
   private readonly client: Client;
@@ -102,72 +80,29 @@ export class OrderWorkflowClient {
   }
 
   /**
-   * Sends an update (starting the workflow if needed) and waits for its result until `deadline`. A workflow that has
-   * not answered by then (a backlog, no worker polling) gets the request as a signal instead, which is durable at
-   * once: 'in-progress', the request takes effect when the workflow gets there. Temporal unreachable (or not
-   * recording the signal in time) is an UnavailableError; any other refusal is rethrown.
+   * Records a customer's request (pay, cancel, process) in the order's workflow as a signal, starting the workflow
+   * first if it is not running yet. A signal is in the workflow's history once this resolves, whether a worker is
+   * polling or the workflow is busy (a charge in flight keeps its workflow task open for seconds), so the request is
+   * never lost and the caller never waits for the workflow to act on it: the database tells when it has. 'closed':
+   * the order's workflow has already ended (REJECT_DUPLICATE refuses a second run), nothing was recorded. Temporal
+   * unreachable, or not answering by `deadline`, is an UnavailableError.
    */
-  private async update(
-    order: OrderRef,
-    update: typeof confirmPaymentUpdate,
-    request: OrderRequest,
-    deadline: Date,
-  ): Promise<UpdateOutcome> {
-    const call = this.client.connection.withDeadline(deadline, () =>
-      this.client.workflow.executeUpdateWithStart(update, {
-        startWorkflowOperation: new WithStartWorkflowOperation(orderWorkflow, { ...this.startOptions(order), ...joinRunning }),
-      }),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const backstop = new Promise<'no-answer'>((resolve) => {
-      timer = setTimeout(() => resolve('no-answer'), Math.max(0, deadline.getTime() - Date.now()) + DEADLINE_GRACE_MS);
-    });
-    try {
-      const outcome = await Promise.race([call, backstop]);
-      if (outcome !== 'no-answer') return outcome;
-    } catch (err) {
-      const noAnswer = err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err) || isUnavailable(err);
-      if (!noAnswer) throw err;
-    } finally {
-      clearTimeout(timer);
-      call.catch(() => undefined); // the backstop may have answered first
-    }
-    await this.record(order, request);
-    return 'in-progress';
-  }
-
-  /** Records the request as a signal (starting the workflow if needed); UnavailableError when Temporal does not take it. */
-  private async record(order: OrderRef, request: OrderRequest): Promise<void> {
+  async request(order: OrderRef, request: OrderRequest, deadline: Date): Promise<RequestOutcome> {
     // Signal-with-start joins a running workflow by definition (it takes no conflict policy).
     const options = this.startOptions(order);
     try {
-      await this.client.connection.withDeadline(Date.now() + SIGNAL_TIMEOUT_MS, () =>
+      await this.client.connection.withDeadline(deadline, () =>
         this.client.workflow.signalWithStart(orderWorkflow, { ...options, signal: orderRequestSignal, signalArgs: [request] }),
       );
+      return 'recorded';
     } catch (err) {
-      // A closed run refuses a new start (REJECT_DUPLICATE): the order is final, the database says how.
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return 'closed';
       throw new UnavailableError('Order processing is temporarily unavailable; please retry');
     }
-  }
-
-  /** Resolves with the order's final status once the confirmation took effect. */
-  confirmPayment(order: OrderRef, deadline: Date): Promise<UpdateOutcome> {
-    return this.update(order, confirmPaymentUpdate, 'pay', deadline);
-  }
-
-  /** Resolves with the order's final status (Cancelled, or Completed if payment won the race). */
-  cancel(order: OrderRef, deadline: Date): Promise<UpdateOutcome> {
-    return this.update(order, cancelOrderUpdate, 'cancel', deadline);
   }
 
   /** The workflow's part of the order's timeline (src/orders/order-timeline.ts); throws when Temporal cannot say. */
   timeline(orderId: number): Promise<TimelineEntry[]> {
     return workflowTimeline(this.client, this.workflowId(orderId));
-  }
-
-  /** Resolves once the order has left Pending. */
-  awaitProcessing(order: OrderRef, deadline: Date): Promise<UpdateOutcome> {
-    return this.update(order, awaitProcessingUpdate, 'process', deadline);
   }
 }

@@ -184,7 +184,7 @@ describe('when a declined order waits for payment (ORDER_EXPIRY=10m)', () => {
         /^workflow workflow-started /,
         /^workflow local-step chargePayment → \{"approved":false/,
         /^workflow timer-started waiting up to 600 s for payment/,
-        /^workflow update-accepted confirmPayment accepted/,
+        /^workflow signal-received orderRequest "pay"/,
         /^workflow workflow-completed /,
       ],
       [

@@ -8,7 +8,7 @@ import { initOrm, type Orm } from '../../src/db/orm.ts';
 import { testConfig, testLogger } from './config.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { Config } from '../../src/config.ts';
-import type { OrderWorkflowUpdates } from '../../src/orders/order-status-requests.ts';
+import type { OrderWorkflows } from '../../src/orders/order-status-requests.ts';
 import { startTestSaga, type TestSaga } from './saga.ts';
 
 export type ApiResponse<T = any> = { status: number; body: T; text: string; headers: Headers };
@@ -31,10 +31,8 @@ export type TestApi = {
 let counter = 0;
 
 /** Stands in for the saga where a test never changes an order's status. */
-const noSaga: OrderWorkflowUpdates = {
-  awaitProcessing: () => Promise.reject(new Error('this test API runs without a saga: use startTestApi({ saga: true })')),
-  confirmPayment: () => Promise.reject(new Error('this test API runs without a saga')),
-  cancel: () => Promise.reject(new Error('this test API runs without a saga')),
+const noSaga: OrderWorkflows = {
+  request: () => Promise.reject(new Error('this test API runs without a saga: use startTestApi({ saga: true })')),
   timeline: () => Promise.reject(new Error('this test API runs without a saga')),
 };
 

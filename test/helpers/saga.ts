@@ -14,14 +14,27 @@ import { createWorker } from '../../src/temporal/worker.ts';
 import { currentTracing } from '../../src/telemetry/tracing.ts';
 import { terminateRunningWorkflows, workflowBundle } from './temporal.ts';
 
-/** Approves the orders it was told to approve (or all, with approveAll), declines the rest, at once. */
+/**
+ * Approves the orders it was told to approve (or all, with approveAll), declines the rest, at once; or, for an order
+ * held with `hold(id)`, only once the test calls the release function it got (a charge in flight for as long as the
+ * test needs).
+ */
 export class ScriptedPaymentProvider implements PaymentProvider {
   readonly approved = new Set<number>();
   approveAll = false;
   readonly charged: number[] = [];
+  private readonly held = new Map<number, Promise<void>>();
+
+  /** Holds the order's charge until the returned function is called. */
+  hold(orderId: number): () => void {
+    let release!: () => void;
+    this.held.set(orderId, new Promise<void>((resolve) => (release = resolve)));
+    return release;
+  }
 
   async charge(request: Charge) {
     this.charged.push(request.orderId);
+    await this.held.get(request.orderId);
     const approved = this.approveAll || this.approved.has(request.orderId);
     return { approved, reference: `scripted-${request.orderId}` };
   }

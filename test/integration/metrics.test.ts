@@ -13,7 +13,7 @@ import { createKafka, Partitioners, type Admin, type Producer } from '../../src/
 import { allTopics, consumerGroup, dlqTopic, TOPICS } from '../../src/messaging/topics.ts';
 import { Metrics } from '../../src/metrics/metrics.ts';
 import { registerSagaState, SAGA_STATE_KAFKA_RETRY } from '../../src/metrics/saga-state.ts';
-import type { OrderWorkflowUpdates } from '../../src/orders/order-status-requests.ts';
+import type { OrderWorkflows } from '../../src/orders/order-status-requests.ts';
 import { startRelay } from '../../src/outbox/relay.ts';
 import { freePort } from '../helpers/app-process.ts';
 import { testConfig, testLogger } from '../helpers/config.ts';
@@ -58,7 +58,7 @@ afterAll(async () => {
 
 describe('the API: http_request_duration_seconds', () => {
   /** Every route used here answers without a saga: any request to a workflow fails. */
-  const noSaga = new Proxy({}, { get: () => () => Promise.reject(new Error('no saga in this test')) }) as OrderWorkflowUpdates;
+  const noSaga = new Proxy({}, { get: () => () => Promise.reject(new Error('no saga in this test')) }) as OrderWorkflows;
   let app: OpenAPIHono<AppEnv>;
   let metrics: Metrics;
   const call = (method: string, path: string, token?: string, body?: unknown) =>

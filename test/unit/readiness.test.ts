@@ -3,14 +3,14 @@ import { describe, expect, it } from '@jest/globals';
 import { createApp } from '../../src/api/app.ts';
 import type { Probe } from '../../src/readiness.ts';
 import type { Orm } from '../../src/db/orm.ts';
-import type { OrderWorkflowUpdates } from '../../src/orders/order-status-requests.ts';
+import type { OrderWorkflows } from '../../src/orders/order-status-requests.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 
 // /health and /ready never touch the database or the saga, so both are stubs here.
 const config = loadConfig({ LOG_LEVEL: 'silent' });
 const appWith = (probes: Record<string, Probe>) =>
-  createApp({ orm: {} as Orm, workflows: {} as OrderWorkflowUpdates, config, log: createLogger(config), probes });
+  createApp({ orm: {} as Orm, workflows: {} as OrderWorkflows, config, log: createLogger(config), probes });
 
 const ok = async () => undefined;
 

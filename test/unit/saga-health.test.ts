@@ -5,7 +5,7 @@ import { createApp } from '../../src/api/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Orm } from '../../src/db/orm.ts';
 import { createLogger } from '../../src/logger.ts';
-import type { OrderWorkflowUpdates } from '../../src/orders/order-status-requests.ts';
+import type { OrderWorkflows } from '../../src/orders/order-status-requests.ts';
 import { assessSaga, type SagaMeasurements } from '../../src/saga-health.ts';
 
 const limits = { outboxAgeSeconds: 30, bridgeLag: 1000, taskAgeSeconds: 30 };
@@ -54,7 +54,7 @@ describe('GET /health/saga', () => {
   const appWith = (measurements: SagaMeasurements) =>
     createApp({
       orm: {} as Orm,
-      workflows: {} as OrderWorkflowUpdates,
+      workflows: {} as OrderWorkflows,
       config,
       log: createLogger(config),
       probes: {},

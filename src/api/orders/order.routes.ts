@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 import { z } from '@hono/zod-openapi';
 import { parseOrderStatus } from '../../orders/order-lifecycle.ts';
 import { deleteOrder, listOrders, loadOrder, ownOrder, placeOrder } from '../../orders/order.service.ts';
-import { isRequestable, requestStatus, type OrderWorkflowUpdates, type RequestableStatus } from '../../orders/order-status-requests.ts';
+import { isRequestable, requestStatus, type OrderWorkflows, type RequestableStatus } from '../../orders/order-status-requests.ts';
 import { StateConflictError } from '../../domain/errors.ts';
 import { fingerprintOf } from '../../orders/order-idempotency.ts';
 import { orderTimeline } from '../../orders/order-timeline.ts';
@@ -18,8 +18,9 @@ import type { Logger } from '../../logger.ts';
 
 const tags = ['Orders'];
 const accepted =
-  'Accepted: the order workflow has the request but had not finished it within ORDER_REQUEST_TIMEOUT (a backlog); ' +
-  'the body shows the order as it is now and Location points to it';
+  "Accepted: the request is recorded in the order's workflow and takes effect later (at once when the order's charge " +
+  'is in flight, phase `charging`; otherwise when the workflow did not act on it within ORDER_REQUEST_TIMEOUT, a ' +
+  'backlog); the body shows the order as it is now and Location points to it';
 const ListQuery = PageQuery.extend({
   status: OrderStatusName.optional().openapi({ param: { name: 'status', in: 'query' }, description: 'only orders in this status' }),
   createdAfter: z.iso
@@ -168,7 +169,7 @@ const timeline = route({
   responses: { 200: ok(OrderTimelineDto, 'The timeline; `missing` names any part that could not be read'), ...errors(403, 404) },
 });
 
-export type OrderRouteDeps = { workflows: OrderWorkflowUpdates; log: Logger; requestTimeoutMs: number };
+export type OrderRouteDeps = { workflows: OrderWorkflows; log: Logger; requestTimeoutMs: number };
 
 export function orderRoutes({ workflows, log, requestTimeoutMs }: OrderRouteDeps): OpenAPIHono<AppEnv> {
   const app = router();

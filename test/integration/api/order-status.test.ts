@@ -40,7 +40,15 @@ async function orderIn(status: OrderStatus): Promise<{ order: OrderDto; productI
   const item = await createProduct(api, buyer.token, { stock: 10 });
   const created = await createOrder(api, buyer.token, [{ productId: item.id, quantity: 3 }]);
   const ref = { orderId: created.id, userId: buyer.id, total: String(created.total), createdAt: created.createdAt };
-  if (status === 'Processing') expectStatus(await setStatus(created.id, 'Processing'), 200); // payment declined: it waits
+  if (status === 'Processing') {
+    expectStatus(await setStatus(created.id, 'Processing'), 200);
+    // The scripted provider declines: the order then waits for payment.
+    await eventually(
+      () => getOrder(created.id),
+      (o) => o.phase === 'awaiting-payment',
+      { what: `order ${created.id} awaiting payment` },
+    );
+  }
   if (status === 'Completed') expectStatus(await post(`/api/order/${created.id}/pay`), 200);
   if (status === 'Cancelled') expectStatus(await post(`/api/order/${created.id}/cancel`), 200);
   if (status === 'Expired') {
@@ -55,17 +63,17 @@ async function orderIn(status: OrderStatus): Promise<{ order: OrderDto; productI
 }
 
 describe('requesting status changes', () => {
-  it('when a Pending order is set to Processing, then 200 once it is Processing and its first charge was made, with its stock still reserved', async () => {
+  it('when a Pending order is set to Processing, then 200 as soon as it is Processing, with its stock still reserved', async () => {
     const { order, productId } = await orderIn('Pending');
     const res = await setStatus(order.id, 'Processing');
     expectStatus(res, 200);
-    // The workflow (v4) charges in the workflow task that moved the order to Processing, and answers when that task
-    // completes: here the scripted provider declined, so the order now waits for payment.
+    // The answer comes once the workflow moved the order to Processing, not when its charge returns: the body is the
+    // order at that moment, charging or (the scripted provider declines at once) already waiting for payment.
     expect(res.body).toEqual({
       ...order,
       status: 'Processing',
-      phase: 'awaiting-payment',
-      paymentDueAt: expect.any(String),
+      phase: expect.stringMatching(/^(charging|awaiting-payment)$/),
+      paymentDueAt: res.body.phase === 'awaiting-payment' ? expect.any(String) : null,
       updatedAt: expect.any(String),
     });
     expect(await dbStatus(order.id)).toBe('Processing');
@@ -130,6 +138,48 @@ describe('requesting status changes', () => {
       { what: 'order completed' },
     );
   });
+
+  /** A Pending order whose charge, once the saga starts it, stays in flight until the returned release is called. */
+  async function chargingOrder(approve: boolean) {
+    const { order, productId } = await orderIn('Pending');
+    const release = saga().provider.hold(order.id);
+    if (approve) saga().provider.approved.add(order.id);
+    const res = await setStatus(order.id, 'Processing');
+    expectStatus(res, 200);
+    await eventually(
+      () => getOrder(order.id),
+      (o) => o.phase === 'charging' && saga().provider.charged.includes(order.id),
+      { what: `order ${order.id} charging` },
+    );
+    return { order: await getOrder(order.id), productId, release };
+  }
+
+  it.each([
+    ['/pay', 'a declined charge', false, 'Completed', 7],
+    ['/pay', 'an approved charge', true, 'Completed', 7],
+    ['/cancel', 'a declined charge', false, 'Cancelled', 10],
+    ['/cancel', 'an approved charge', true, 'Completed', 7],
+  ] as const)(
+    'when %s comes during %s, then 202 with Location and the order as it is, and the order ends %s once the charge returns',
+    async (action, _charge, approve, outcome, stockAfter) => {
+      const { order, productId, release } = await chargingOrder(approve);
+      // The charge is still held here, so the request cannot have been answered by its taking effect.
+      const res = await post(`/api/order/${order.id}${action}`);
+      expectStatus(res, 202);
+      expect(res.headers.get('location')).toBe(`/api/order/${order.id}`);
+      expect(res.body).toEqual(order);
+      expect(await dbStatus(order.id)).toBe('Processing');
+
+      release();
+      await eventually(
+        () => dbStatus(order.id),
+        (s) => s === outcome,
+        { what: `order ${order.id} ${outcome}` },
+      );
+      expect(await stock(productId)).toBe(stockAfter);
+      expect(saga().provider.charged.filter((id) => id === order.id)).toHaveLength(1);
+    },
+  );
 
   it('when nobody pays within the expiry, then the order expires and its stock is released', async () => {
     const { order, productId } = await orderIn('Expired');
