@@ -4,8 +4,8 @@
 // outbox event in the same transaction. Run twice, an activity changes nothing the second time and reports the
 // status it finds.
 import type { Orm } from '../src/db/orm.ts';
-import type { StatusTransitionName } from '../src/orders/order-lifecycle.ts';
-import { TRANSITIONS } from '../src/orders/order-lifecycle.ts';
+import type { StatusTransitionName } from '../src/domain/order-lifecycle.ts';
+import { TRANSITIONS } from '../src/domain/order-lifecycle.ts';
 import { applyTransition, currentStatus } from '../src/orders/order-transitions.ts';
 import type { StatusChange } from '../workflows/order.definitions.ts';
 

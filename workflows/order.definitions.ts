@@ -2,7 +2,7 @@
 // definitions, search attributes and payload types. Deterministic-safe (only @temporalio/common and workflow).
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { OrderStatus } from '../src/orders/order-lifecycle.ts';
+import type { OrderStatus } from '../src/domain/order-lifecycle.ts';
 
 /** Readable, business-keyed workflow id (`order-42` with the default TEMPORAL_WORKFLOW_ID_PREFIX): one per order, ever. */
 export const orderWorkflowId = (prefix: string, orderId: number) => `${prefix}${orderId}`;

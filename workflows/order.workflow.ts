@@ -34,7 +34,7 @@ import {
 } from '@temporalio/workflow';
 import type { createOrderActivities } from '../activities/order.activities.ts';
 import type { createPaymentActivities } from '../activities/payment.activities.ts';
-import { isFinalStatus } from '../src/orders/order-lifecycle.ts';
+import { isFinalStatus } from '../src/domain/order-lifecycle.ts';
 import {
   awaitProcessingUpdate,
   cancelOrderUpdate,

@@ -1,7 +1,7 @@
 // Request and response schemas: the same zod definitions validate requests and generate /openapi.json.
 import { z } from '@hono/zod-openapi';
 import { hasAtMostTwoDecimals } from '../domain/money.ts';
-import { ORDER_STATUSES } from '../orders/order-lifecycle.ts';
+import { ORDER_STATUSES } from '../domain/order-lifecycle.ts';
 import { ORDER_PHASES, type OrderPhase } from '../orders/order-view.ts';
 import { PROBLEMS, type ProblemCode } from './errors.ts';
 

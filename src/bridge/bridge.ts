@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Kafka } from '../messaging/kafka.ts';
 import { PermanentError, startConsumer, type RunningConsumer } from '../messaging/consumer.ts';
-import { OrderCreated } from '../messaging/events.ts';
+import { OrderCreated } from '../domain/events.ts';
 import { consumerGroup, TOPICS } from '../messaging/topics.ts';
 import type { OrderWorkflowClient } from '../temporal/order-workflow.client.ts';
 

@@ -2,7 +2,7 @@
 // Money columns are numeric(18,2) mapped to strings and handled by src/domain/money.ts, never as binary floats.
 // The tables themselves come from the hand-written migrations in ./migrations.
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import type { OrderStatus } from '../orders/order-lifecycle.ts';
+import type { OrderStatus } from '../domain/order-lifecycle.ts';
 
 const now = () => new Date();
 

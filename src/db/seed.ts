@@ -6,9 +6,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { hashPassword } from '../users/password.ts';
 import type { Logger } from '../logger.ts';
-import type { OrderOutcomeEvent } from '../messaging/events.ts';
-import { notificationText } from '../notifier/notifier.ts';
-import type { OutcomeEventType } from '../orders/order-lifecycle.ts';
+import { outcomeEvent } from '../domain/events.ts';
+import { notificationText } from '../domain/notification-text.ts';
+import { OUTCOME_EVENTS, statusAnnouncedBy, type OutcomeEventType } from '../domain/order-lifecycle.ts';
 import type { Orm } from './orm.ts';
 import { Notification, Order, OrderItem, Product, User, type IProduct } from './entities.ts';
 
@@ -23,14 +23,14 @@ const products = [
   { name: 'Headphones', price: '199.99', stock: 100, description: 'Noise-cancelling headphones' },
 ];
 
-/** The test user's order history: [the outcome that ended the order, total, product names, age in hours]. */
-const orders: Array<[OutcomeEventType, string, string[], number]> = [
-  ['OrderCompleted', '1029.98', ['Laptop', 'Mouse'], 5 * 24],
-  ['OrderCancelled', '479.98', ['Monitor', 'Keyboard'], 2 * 24],
-  ['OrderExpired', '199.99', ['Headphones'], 3],
-];
-
-const FINAL_STATUS = { OrderCompleted: 'Completed', OrderCancelled: 'Cancelled', OrderExpired: 'Expired' } as const;
+/** The test user's order history: one finished order per outcome of the lifecycle table (a new outcome without an
+ * order here does not compile): [total, product names, age in hours]. */
+const ordersBy: Record<OutcomeEventType, [string, string[], number]> = {
+  OrderCompleted: ['1029.98', ['Laptop', 'Mouse'], 5 * 24],
+  OrderCancelled: ['479.98', ['Monitor', 'Keyboard'], 2 * 24],
+  OrderExpired: ['199.99', ['Headphones'], 3],
+};
+const orders = OUTCOME_EVENTS.map((outcome) => [outcome, ...ordersBy[outcome]] as const);
 
 async function seedInto(em: EntityManager): Promise<void> {
   const passwordHash = await hashPassword(PASSWORD);
@@ -40,7 +40,7 @@ async function seedInto(em: EntityManager): Promise<void> {
   const now = Date.now();
   const seeded = orders.map(([outcome, total, names, ageHours]) => {
     const at = new Date(now - ageHours * HOUR_MS);
-    const order = em.create(Order, { user: testUser, total, status: FINAL_STATUS[outcome], createdAt: at, updatedAt: at });
+    const order = em.create(Order, { user: testUser, total, status: statusAnnouncedBy(outcome), createdAt: at, updatedAt: at });
     const items = names.map((name) => {
       const product = byName.get(name)!;
       em.create(OrderItem, { order, product, quantity: 1, price: product.price, createdAt: at, updatedAt: at });
@@ -51,32 +51,12 @@ async function seedInto(em: EntityManager): Promise<void> {
   await em.flush();
   // The notification text names the order id, known only after the insert; it is the text the notifier writes.
   for (const { outcome, order, items, at } of seeded) {
-    const event = outcomeEvent(outcome, order.id, testUser.id, order.total, items, at.toISOString());
+    const lines = items.map((p) => ({ productId: p.id, productName: p.name, quantity: 1, price: p.price }));
+    const event = outcomeEvent(outcome, { orderId: order.id, userId: testUser.id, total: order.total, items: lines, at: at.toISOString() });
     const message = notificationText(event, testUser.email);
     em.create(Notification, { user: testUser, order, message, eventType: outcome, createdAt: at, updatedAt: at });
   }
   await em.flush();
-}
-
-function outcomeEvent(
-  type: OutcomeEventType,
-  orderId: number,
-  userId: number,
-  total: string,
-  products: IProduct[],
-  at: string,
-): OrderOutcomeEvent {
-  const common = { version: 1 as const, orderId, userId };
-  switch (type) {
-    case 'OrderCompleted': {
-      const items = products.map((p) => ({ productId: p.id, productName: p.name, quantity: 1, price: p.price }));
-      return { type, ...common, total, items, completedAt: at };
-    }
-    case 'OrderCancelled':
-      return { type, ...common, cancelledAt: at };
-    case 'OrderExpired':
-      return { type, ...common, expiredAt: at };
-  }
 }
 
 /** Seeds an empty database; returns whether it did. */

@@ -1,13 +1,16 @@
 // Kafka topic names and the dead-letter topic of each consumed topic. Every message is keyed by order id, so all
 // events of one order land on one partition in order.
-export const TOPICS = {
-  orderCreated: 'order-created-events',
-  orderCompleted: 'order-completed-events',
-  orderExpired: 'order-expired-events',
-  orderCancelled: 'order-cancelled-events',
-} as const;
+// The names themselves belong to the events (src/domain/events.ts).
+import { topicOf } from '../domain/events.ts';
 
-export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
+export { OUTCOME_TOPICS, type Topic } from '../domain/events.ts';
+
+export const TOPICS = {
+  orderCreated: topicOf.OrderCreated,
+  orderCompleted: topicOf.OrderCompleted,
+  orderExpired: topicOf.OrderExpired,
+  orderCancelled: topicOf.OrderCancelled,
+} as const;
 
 export const dlqTopic = (topic: string) => `${topic}.dlq`;
 

@@ -10,17 +10,14 @@
 import { Gauge } from 'prom-client';
 import type { Orm } from '../db/orm.ts';
 import type { Kafka } from '../messaging/kafka.ts';
-import { consumerGroup, TOPICS } from '../messaging/topics.ts';
-import { OUTCOME_TOPICS } from '../notifier/notifier.ts';
-import { ORDER_STATUSES } from '../orders/order-lifecycle.ts';
+import { consumerGroup, OUTCOME_TOPICS, TOPICS } from '../messaging/topics.ts';
+import { OPEN_STATUSES, ORDER_STATUSES } from '../domain/order-lifecycle.ts';
 import type { Metrics } from './metrics.ts';
 
 const MEASURE_TIMEOUT_MS = 3000;
 const SNAPSHOT_TTL_MS = 1000;
 /** Retries of the Kafka client measuring lag: a blip is ridden out, an outage fails in well under MEASURE_TIMEOUT_MS. */
 export const SAGA_STATE_KAFKA_RETRY = { retries: 2, initialRetryTime: 100, maxRetryTime: 500 };
-/** Statuses an order can still leave: the age of their oldest order is a backlog. */
-const OPEN_STATUSES = ['Pending', 'Processing'] as const;
 
 type OrdersRow = { status: string; count: number; oldest_age: number | null };
 type Lag = { group: string; topic: string; partition: number; lag: number };

@@ -6,37 +6,10 @@ import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { PermanentError, startConsumer, type RunningConsumer } from '../messaging/consumer.ts';
-import { OrderOutcomeEvent } from '../messaging/events.ts';
+import { OrderOutcomeEvent } from '../domain/events.ts';
+import { notificationText } from '../domain/notification-text.ts';
 import type { Kafka } from '../messaging/kafka.ts';
-import { consumerGroup, TOPICS } from '../messaging/topics.ts';
-
-/** notifications.message is varchar(500). */
-export const MAX_MESSAGE_LENGTH = 500;
-
-export const OUTCOME_TOPICS: string[] = [TOPICS.orderCompleted, TOPICS.orderExpired, TOPICS.orderCancelled];
-
-/** The e-mail text of an outcome, cut to what the column holds. */
-export function notificationText(event: OrderOutcomeEvent, email: string): string {
-  const subject = `Order #${event.orderId} for user ${email}`;
-  switch (event.type) {
-    case 'OrderCompleted': {
-      const items = event.items.map((i) => `${i.productName} (x${i.quantity})`).join(', ');
-      return fitColumn(`${subject} was issued containing products: ${items}. Total: $${event.total}`);
-    }
-    case 'OrderExpired':
-      return fitColumn(`${subject} has expired due to payment timeout.`);
-    case 'OrderCancelled':
-      return fitColumn(`${subject} was cancelled.`);
-  }
-}
-
-function fitColumn(text: string): string {
-  // PostgreSQL text cannot hold NUL (the insert would fail on every retry); product names in events are free text.
-  const clean = text.replaceAll('\u0000', '');
-  // varchar counts code points, and cutting by code point never splits a surrogate pair.
-  const chars = Array.from(clean);
-  return chars.length <= MAX_MESSAGE_LENGTH ? clean : `${chars.slice(0, MAX_MESSAGE_LENGTH - 1).join('')}…`;
-}
+import { consumerGroup, OUTCOME_TOPICS } from '../messaging/topics.ts';
 
 const INSERT = `insert into notifications (user_id, order_id, message, event_type, created_at, updated_at)
   values (?, ?, ?, ?, ?, ?)

@@ -13,7 +13,7 @@ import { StateConflictError } from '../domain/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { OrderWorkflowClient } from '../temporal/order-workflow.client.ts';
 import type { OrderRequest } from '../../workflows/order.definitions.ts';
-import { canReach, hasReached, type OrderStatus } from './order-lifecycle.ts';
+import { canReach, hasReached, type OrderStatus } from '../domain/order-lifecycle.ts';
 import { loadOrder, ownOrder } from './order.service.ts';
 import { findOrderStatus, type OrderView } from './order-view.ts';
 

@@ -2,7 +2,7 @@
 // (cancel, expire, delete). Both run inside the caller's transaction, next to the change that justifies them.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { notFound, RuleViolationError } from '../domain/errors.ts';
-import { STOCK_HOLDING_STATUSES } from './order-lifecycle.ts';
+import { STOCK_HOLDING_STATUSES } from '../domain/order-lifecycle.ts';
 
 /** The stock column is a PostgreSQL integer. */
 export const MAX_STOCK = 2_147_483_647;

@@ -2,46 +2,22 @@
 // transaction: `update orders set status = to where id = ? and status in (from)`, then, only if a row changed, the
 // stock release and the outbox event the table names. Applied twice, it changes nothing the second time.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { OrderOutcomeEvent } from '../messaging/events.ts';
+import { outcomeEvent, type OutcomeOf } from '../domain/events.ts';
 import { enqueueEvent } from '../outbox/outbox.ts';
-import { TRANSITIONS, type OrderStatus, type OutcomeEventType, type StatusTransitionName } from './order-lifecycle.ts';
+import { TRANSITIONS, type OrderStatus, type StatusTransitionName } from '../domain/order-lifecycle.ts';
 import { releaseOrderStock } from './order-stock.ts';
 
 type ChangedOrder = { id: number; user_id: number; total: string };
 
-/** The outcome event of each kind, built from the order just changed. */
-const outcomeEvents: Record<OutcomeEventType, (tx: EntityManager, order: ChangedOrder) => Promise<OrderOutcomeEvent>> = {
-  OrderCompleted: async (tx, order) => {
-    const items = await tx.execute<{ product_id: number; name: string; quantity: number; price: string }[]>(
-      `select i.product_id, p.name, i.quantity, i.price from order_items i join products p on p.id = i.product_id
-        where i.order_id = ? order by i.id`,
-      [order.id],
-    );
-    return {
-      type: 'OrderCompleted',
-      version: 1,
-      orderId: order.id,
-      userId: order.user_id,
-      total: order.total,
-      items: items.map((i) => ({ productId: i.product_id, productName: i.name, quantity: i.quantity, price: i.price })),
-      completedAt: new Date().toISOString(),
-    };
-  },
-  OrderCancelled: async (_tx, order) => ({
-    type: 'OrderCancelled',
-    version: 1,
-    orderId: order.id,
-    userId: order.user_id,
-    cancelledAt: new Date().toISOString(),
-  }),
-  OrderExpired: async (_tx, order) => ({
-    type: 'OrderExpired',
-    version: 1,
-    orderId: order.id,
-    userId: order.user_id,
-    expiredAt: new Date().toISOString(),
-  }),
-};
+/** The order's lines as an OrderCompleted event lists them. */
+async function eventItems(tx: EntityManager, orderId: number): Promise<OutcomeOf['items']> {
+  const items = await tx.execute<{ product_id: number; name: string; quantity: number; price: string }[]>(
+    `select i.product_id, p.name, i.quantity, i.price from order_items i join products p on p.id = i.product_id
+      where i.order_id = ? order by i.id`,
+    [orderId],
+  );
+  return items.map((i) => ({ productId: i.product_id, productName: i.name, quantity: i.quantity, price: i.price }));
+}
 
 /** Moves the order along `name` if its status allows; returns whether it did. */
 export async function applyTransition(tx: EntityManager, orderId: number, name: StatusTransitionName): Promise<boolean> {
@@ -53,7 +29,12 @@ export async function applyTransition(tx: EntityManager, orderId: number, name: 
   );
   if (!order) return false;
   if (releasesStock) await releaseOrderStock(tx, orderId);
-  if (event) await enqueueEvent(tx, await outcomeEvents[event](tx, order));
+  if (event) {
+    // Only a completion lists the order's lines; the other outcomes need no second query.
+    const items = event === 'OrderCompleted' ? await eventItems(tx, order.id) : [];
+    const of = { orderId: order.id, userId: order.user_id, total: order.total, items, at: new Date().toISOString() };
+    await enqueueEvent(tx, outcomeEvent(event, of));
+  }
   return true;
 }
 

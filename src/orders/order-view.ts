@@ -2,7 +2,7 @@
 // largest share of the API's CPU per request), timestamps as ISO-8601 UTC strings, money as exact decimal strings.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isoTimestamp } from '../db/sql.ts';
-import { isFinalStatus, type OrderStatus } from './order-lifecycle.ts';
+import { isFinalStatus, type OrderStatus } from '../domain/order-lifecycle.ts';
 
 export type OrderItemView = { id: number; productId: number; productName: string; quantity: number; price: string };
 /**

@@ -10,7 +10,7 @@ import { AccessDeniedError, notFound, RuleViolationError, StateConflictError } f
 import { formatCents, MAX_EXACT_CENTS, toCents } from '../domain/money.ts';
 import { discardPendingEvents, enqueueEvent } from '../outbox/outbox.ts';
 import { annotateActiveSpan } from '../telemetry/tracing.ts';
-import { allows, TRANSITIONS } from './order-lifecycle.ts';
+import { allows, TRANSITIONS } from '../domain/order-lifecycle.ts';
 import { claimIdempotencyKey, recordIdempotentResponse, type IdempotencyKey } from './order-idempotency.ts';
 import { releaseOrderStock, reserveStock, type OrderLine } from './order-stock.ts';
 import { findOrderView, listOrderViews, type OrderView } from './order-view.ts';

@@ -1,6 +1,6 @@
 // Writing to the outbox: call inside the transaction that makes the change the event announces.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { topicOf, type OrderEvent } from '../messaging/events.ts';
+import { topicOf, type OrderEvent } from '../domain/events.ts';
 import { traceCarrier } from '../telemetry/tracing.ts';
 
 /** The row keeps the active span's trace context (null without tracing): the event's consumers continue that trace. */

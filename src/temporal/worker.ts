@@ -20,7 +20,7 @@ export const PRELOADED_MODULES = [
   '@temporalio/workflow',
   '@temporalio/common',
   fileURLToPath(new URL('../../workflows/order.definitions.ts', import.meta.url)),
-  fileURLToPath(new URL('../orders/order-lifecycle.ts', import.meta.url)),
+  fileURLToPath(new URL('../domain/order-lifecycle.ts', import.meta.url)),
 ];
 
 export type WorkerDeps = {

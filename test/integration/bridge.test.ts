@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startBridge } from '../../src/bridge/bridge.ts';
 import { ensureTopics } from '../../src/messaging/admin.ts';
 import type { RunningConsumer } from '../../src/messaging/consumer.ts';
-import type { OrderCreated } from '../../src/messaging/events.ts';
+import type { OrderCreated } from '../../src/domain/events.ts';
 import { createKafka, Partitioners, type Admin, type Producer } from '../../src/messaging/kafka.ts';
 import { allTopics, dlqTopic, TOPICS } from '../../src/messaging/topics.ts';
 import type { orderWorkflow } from '../../workflows/order.workflow.ts';

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { initOrm } from '../../src/db/orm.ts';
 import { ensureTopics } from '../../src/messaging/admin.ts';
 import { PermanentError, type RunningConsumer } from '../../src/messaging/consumer.ts';
-import type { OrderCancelled, OrderCompleted, OrderExpired, OrderOutcomeEvent } from '../../src/messaging/events.ts';
+import type { OrderCancelled, OrderCompleted, OrderExpired, OrderOutcomeEvent } from '../../src/domain/events.ts';
 import { createKafka, Partitioners, type Admin, type Producer } from '../../src/messaging/kafka.ts';
 import { dlqTopic, TOPICS } from '../../src/messaging/topics.ts';
 import { handleOutcome, startNotifier } from '../../src/notifier/notifier.ts';

@@ -8,7 +8,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { createOrderActivities } from '../../activities/order.activities.ts';
 import { createPaymentActivities, SimulatedPaymentProvider, type Charge } from '../../activities/payment.activities.ts';
 import { initOrm, type Orm } from '../../src/db/orm.ts';
-import { OrderCancelled, OrderCompleted, OrderExpired } from '../../src/messaging/events.ts';
+import { OrderCancelled, OrderCompleted, OrderExpired } from '../../src/domain/events.ts';
 import { startTestApi, type TestApi } from '../helpers/api.ts';
 import { testConfig } from '../helpers/config.ts';
 import { createOrder, createProduct, sql, uniqueName, type OrderDto, type ProductDto } from './api/support.ts';

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ACTIVITY_TRANSITIONS, createOrderActivities } from '../../activities/order.activities.ts';
 import { initOrm, type Orm } from '../../src/db/orm.ts';
-import { allows, ORDER_STATUSES, TRANSITIONS, type OrderStatus, type TransitionName } from '../../src/orders/order-lifecycle.ts';
+import { allows, ORDER_STATUSES, TRANSITIONS, type OrderStatus, type TransitionName } from '../../src/domain/order-lifecycle.ts';
 import { startTestApi, type TestApi } from '../helpers/api.ts';
 import { testConfig } from '../helpers/config.ts';
 import { createOrder, createProduct, sql, uniqueName } from './api/support.ts';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { initOrm, type Orm } from '../../src/db/orm.ts';
 import { ensureTopics } from '../../src/messaging/admin.ts';
-import { topicOf, type OrderEvent } from '../../src/messaging/events.ts';
+import { topicOf, type OrderEvent } from '../../src/domain/events.ts';
 import { createKafka, type Consumer } from '../../src/messaging/kafka.ts';
 import { TOPICS } from '../../src/messaging/topics.ts';
 import { enqueueEvent } from '../../src/outbox/outbox.ts';

@@ -9,7 +9,7 @@ import {
   ORDER_STATUSES,
   parseOrderStatus,
   TRANSITIONS,
-} from '../../src/orders/order-lifecycle.ts';
+} from '../../src/domain/order-lifecycle.ts';
 
 describe('order lifecycle', () => {
   it('when codes 0-4 are given, then they map to the statuses in their original order', () => {

@@ -2,7 +2,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { z } from '@hono/zod-openapi';
-import { parseOrderStatus } from '../../orders/order-lifecycle.ts';
+import { parseOrderStatus } from '../../domain/order-lifecycle.ts';
 import { deleteOrder, listOrders, loadOrder, ownOrder, placeOrder } from '../../orders/order.service.ts';
 import { isRequestable, requestStatus, type OrderWorkflows, type RequestableStatus } from '../../orders/order-status-requests.ts';
 import { StateConflictError } from '../../domain/errors.ts';

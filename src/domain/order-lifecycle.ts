@@ -1,7 +1,9 @@
 // The order lifecycle, defined once. Every other place that knows about statuses derives from this table: the
 // activities' conditional SQL (order-transitions.ts), the deletion rule (order.service.ts), which HTTP status requests
 // are accepted or answered 409 (order-status-requests.ts), the workflow's types and final states, the entity's column
-// type and the API schema's enum. Pure data and functions: the workflow bundle imports it, so no I/O and no imports.
+// type and the API schema's enum, the outcome events and their topics (events.ts), the saga-state metrics' open
+// statuses and the demo seed's finished orders. Pure data and functions: the workflow bundle imports it, so no I/O and
+// no imports.
 //
 //   Pending ──start──► Processing ──complete──► Completed
 //      │                   │
@@ -13,9 +15,6 @@
 export const ORDER_STATUSES = ['Pending', 'Processing', 'Completed', 'Cancelled', 'Expired'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-/** The outcome events a transition can announce (their schemas are in src/messaging/events.ts). */
-export type OutcomeEventType = 'OrderCompleted' | 'OrderCancelled' | 'OrderExpired';
-
 export type Transition = {
   /** The statuses the move is allowed from; the database update is conditional on them. */
   readonly from: readonly OrderStatus[];
@@ -23,8 +22,8 @@ export type Transition = {
   readonly to: OrderStatus | null;
   /** Whether the order's reserved stock goes back to the products, in the same transaction. */
   readonly releasesStock: boolean;
-  /** The event written to the outbox in the same transaction, if any. */
-  readonly event: OutcomeEventType | null;
+  /** The event written to the outbox in the same transaction, if any (its schema and topic: events.ts). */
+  readonly event: `Order${string}` | null;
 };
 
 export const TRANSITIONS = {
@@ -41,6 +40,12 @@ export type StatusTransitionName = { [K in TransitionName]: (typeof TRANSITIONS)
 
 const transitionList: ReadonlyArray<Transition> = Object.values(TRANSITIONS);
 
+/** The outcome events the transitions announce. */
+export type OutcomeEventType = NonNullable<(typeof TRANSITIONS)[TransitionName]['event']>;
+export const OUTCOME_EVENTS: readonly OutcomeEventType[] = [
+  ...new Set(transitionList.flatMap((t) => (t.event === null ? [] : [t.event as OutcomeEventType]))),
+];
+
 /** Whether the transition may start from `status`. */
 export function allows(name: TransitionName, status: OrderStatus): boolean {
   return (TRANSITIONS[name].from as readonly OrderStatus[]).includes(status);
@@ -51,10 +56,22 @@ export function isFinalStatus(status: OrderStatus): boolean {
   return !transitionList.some((t) => t.from.includes(status));
 }
 
+/** Statuses no transition leaves, in table order. */
+export const FINAL_STATUSES: readonly OrderStatus[] = ORDER_STATUSES.filter((s) => isFinalStatus(s));
+/** Statuses an order can still leave: the age of their oldest order is a backlog. */
+export const OPEN_STATUSES: readonly OrderStatus[] = ORDER_STATUSES.filter((s) => !isFinalStatus(s));
+
 /** Statuses in which an order still holds its reserved stock: some transition from them gives it back. */
 export const STOCK_HOLDING_STATUSES: readonly OrderStatus[] = ORDER_STATUSES.filter((s) =>
   transitionList.some((t) => t.releasesStock && t.from.includes(s)),
 );
+
+/** The status an order has once the transition announcing `event` moved it there. */
+export function statusAnnouncedBy(event: OutcomeEventType): OrderStatus {
+  const to = transitionList.find((t) => t.event === event)?.to;
+  if (!to) throw new Error(`no transition announces ${event}`);
+  return to;
+}
 
 /** Whether `to` can be reached from `from` in one or more transitions. */
 export function canReach(from: OrderStatus, to: OrderStatus): boolean {
