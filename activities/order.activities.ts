@@ -1,4 +1,4 @@
-// Database activities of OrderWorkflow: one per lifecycle transition (src/orders/order-lifecycle.ts), and
+// Database activities of OrderWorkflow: one per lifecycle transition (src/domain/order-lifecycle.ts), and
 // recordPaymentDue, which notes when a declined order expires unless paid. Each transition is one
 // transaction whose status change is conditional on the expected current status, with the stock release and the
 // outbox event in the same transaction. Run twice, an activity changes nothing the second time and reports the

@@ -126,7 +126,7 @@ const schema = z.object({
   // free slots and a growing backlog under load while the CPU was not busy.
   WORKER_MAX_WORKFLOW_TASK_POLLS: z.coerce.number().int().min(2).default(20),
   WORKER_NONSTICKY_POLL_RATIO: z.coerce.number().gt(0).max(1).default(0.8),
-  // GET /health/saga reports degraded past these (see src/saga-health.ts).
+  // GET /health/saga reports degraded past these (see src/health/saga-health.ts).
   SAGA_MAX_OUTBOX_AGE: duration.default(30_000),
   SAGA_MAX_BRIDGE_LAG: z.coerce.number().int().min(0).default(1000),
   SAGA_MAX_TASK_AGE: duration.default(30_000),

@@ -14,7 +14,7 @@ import { startNotifierRole } from './roles/notifier.role.ts';
 import { startBridgeRole } from './roles/bridge.role.ts';
 import { startRelayRole } from './roles/relay.role.ts';
 import { startMetricsServer, type MetricsServer } from './metrics/server.ts';
-import { loopReadiness } from './readiness.ts';
+import { loopReadiness } from './lib/loop-state.ts';
 import { installTracing, otlpTracesUrl } from './telemetry/tracing.ts';
 
 const roles: Record<string, RoleStarter> = {

@@ -14,7 +14,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import { Partitioners, type Consumer, type EachBatchPayload, type EachMessagePayload, type Kafka, type Producer } from './kafka.ts';
 import { dlqTopic } from './topics.ts';
 import { membersWithOtherTopics } from './group-members.ts';
-import type { LoopState } from '../readiness.ts';
+import type { LoopState } from '../lib/loop-state.ts';
 import { carrierFromHeaders, inSpan, SpanKind, tracingEnabled } from '../telemetry/tracing.ts';
 
 /**

@@ -4,7 +4,7 @@
 // role serves /metrics, /health and /ready on the API's own port instead.
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Metrics } from './metrics.ts';
-import type { ReadinessReport } from '../readiness.ts';
+import type { ReadinessReport } from '../lib/loop-state.ts';
 
 export type MetricsServer = { port: number; close: () => Promise<void> };
 

@@ -11,7 +11,7 @@ import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { Partitioners, type Kafka, type Producer } from '../messaging/kafka.ts';
-import type { LoopState } from '../readiness.ts';
+import type { LoopState } from '../lib/loop-state.ts';
 import { SpanKind, startChildSpan, type HandSpan, type TraceCarrier } from '../telemetry/tracing.ts';
 
 export type RelayDeps = {

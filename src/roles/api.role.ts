@@ -4,9 +4,9 @@ import { createApp } from '../api/app.ts';
 import { CredentialStore, listenForCredentialChanges } from '../api/auth/credentials.ts';
 import { createKafka } from '../messaging/kafka.ts';
 import { pgClientConfig } from '../db/pg-tls.ts';
-import { registerSagaState, SAGA_STATE_KAFKA_RETRY } from '../metrics/saga-state.ts';
-import { kafkaProbe, postgresProbe, temporalProbe } from '../readiness.ts';
-import { sagaHealth } from '../saga-health.ts';
+import { registerSagaState, SAGA_STATE_KAFKA_RETRY } from '../health/saga-state.ts';
+import { kafkaProbe, postgresProbe, temporalProbe } from '../health/readiness.ts';
+import { sagaHealth } from '../health/saga-health.ts';
 import type { RoleStarter } from './role.ts';
 
 export const startApiRole: RoleStarter = async (resources) => {
@@ -15,7 +15,7 @@ export const startApiRole: RoleStarter = async (resources) => {
   const [orm, temporal] = await Promise.all([resources.orm(), resources.temporalClient()]);
   const metrics = resources.metrics();
   if (metrics) {
-    // Measured on scrape (src/metrics/saga-state.ts). Its Kafka client retries briefly (a scrape during an outage fails
+    // Measured on scrape (src/health/saga-state.ts). Its Kafka client retries briefly (a scrape during an outage fails
     // well within its deadline instead of leaving connection attempts behind) and stays quiet below debug (it would
     // log the outage at every scrape); saga_state_up{source="consumer_lag"} reports it instead.
     const kafkaLog = log.child({}, { level: log.isLevelEnabled('debug') ? log.level : 'silent' });

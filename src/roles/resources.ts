@@ -11,7 +11,8 @@ import { connectTemporal, temporalConnectionOptions } from '../temporal/connecti
 import { installTemporalRuntime } from '../temporal/runtime.ts';
 import { OrderWorkflowClient } from '../temporal/order-workflow.client.ts';
 import { Metrics } from '../metrics/metrics.ts';
-import { freeLoopbackPort, temporalSdkMetrics } from '../metrics/temporal-sdk.ts';
+import { freeLoopbackPort } from '../lib/free-port.ts';
+import { temporalSdkMetrics } from '../metrics/temporal-sdk.ts';
 
 export class Resources {
   private closers: Array<() => Promise<void>> = [];

@@ -1,6 +1,6 @@
 // A role is one kind of process (api, relay, bridge, worker, notifier). Starting one returns its stop function;
 // stop must stop taking work, finish in-flight work and release what the role owns.
-import type { LoopState } from '../readiness.ts';
+import type { LoopState } from '../lib/loop-state.ts';
 import type { Resources } from './resources.ts';
 
 export type RunningRole = {

@@ -2,7 +2,7 @@
 import { createActivities, SimulatedPaymentProvider } from '../../activities/index.ts';
 import type { Worker } from '@temporalio/worker';
 import { createWorker, workerTuning } from '../temporal/worker.ts';
-import type { LoopState } from '../readiness.ts';
+import type { LoopState } from '../lib/loop-state.ts';
 import type { RoleStarter } from './role.ts';
 
 type WorkerStatus = ReturnType<Worker['getStatus']>;

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { freePort, startApp, type RunningApp } from '../helpers/app-process.ts';
+import { startApp, type RunningApp } from '../helpers/app-process.ts';
+import { freeLoopbackPort } from '../../src/lib/free-port.ts';
 import { eventually } from '../helpers/eventually.ts';
 
 const screenshots = fileURLToPath(new URL('../../test-results/browser/', import.meta.url));
@@ -155,7 +156,7 @@ describe('Prometheus UI', () => {
 
   beforeAll(async () => {
     // Each background role as its own process with its METRICS_PORT, next to the `all` app: one target per role.
-    processes = await Promise.all(roles.map(async (role) => startApp({ METRICS_PORT: String(await freePort()) }, role)));
+    processes = await Promise.all(roles.map(async (role) => startApp({ METRICS_PORT: String(await freeLoopbackPort()) }, role)));
     dataDir = await mkdtemp(join(tmpdir(), 'saga-prometheus-'));
     const target = (url: string) => new URL(url).host;
     const jobs = [
@@ -168,7 +169,7 @@ describe('Prometheus UI', () => {
       ...jobs.map((j) => `  - { job_name: ${j.role}, static_configs: [{ targets: ['${j.host}'], labels: { role: ${j.role} } }] }`),
     ].join('\n');
     await writeFile(join(dataDir, 'prometheus.yml'), config);
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     prometheusUrl = `http://127.0.0.1:${port}`;
     prometheus = spawn(
       process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus',

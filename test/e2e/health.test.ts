@@ -1,6 +1,7 @@
 // The running app (all roles, started as its own process against the real services): liveness and readiness.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { freePort, startApp, type RunningApp } from '../helpers/app-process.ts';
+import { startApp, type RunningApp } from '../helpers/app-process.ts';
+import { freeLoopbackPort } from '../../src/lib/free-port.ts';
 
 describe('health endpoints of the running app', () => {
   let app: RunningApp;
@@ -43,7 +44,7 @@ describe('the API while Temporal is unreachable', () => {
 
   beforeAll(async () => {
     // A port nothing listens on: the API role must start anyway.
-    app = await startApp({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, ORDER_REQUEST_TIMEOUT: '3s' }, 'api');
+    app = await startApp({ TEMPORAL_ADDRESS: `127.0.0.1:${await freeLoopbackPort()}`, ORDER_REQUEST_TIMEOUT: '3s' }, 'api');
   });
 
   afterAll(async () => {

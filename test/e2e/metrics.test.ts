@@ -3,7 +3,8 @@
 // the worker's endpoint carries the Temporal SDK's metrics, and no label carries an order or user id. Then the `all`
 // process (what `npm run stack` runs): one endpoint with every role's metrics.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { freePort, startApp, type RunningApp } from '../helpers/app-process.ts';
+import { startApp, type RunningApp } from '../helpers/app-process.ts';
+import { freeLoopbackPort } from '../../src/lib/free-port.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { samplesOf, scrape, valueOf, type Sample } from '../helpers/metrics.ts';
 import { testTopicPrefix } from '../helpers/config.ts';
@@ -68,7 +69,7 @@ describe('each role in its own process', () => {
     const roles = ['relay', 'bridge', 'notifier', 'worker'];
     const started = await Promise.allSettled([
       startApp(knobs, 'api'),
-      ...roles.map(async (role) => startApp({ ...knobs, METRICS_PORT: String(await freePort()) }, role)),
+      ...roles.map(async (role) => startApp({ ...knobs, METRICS_PORT: String(await freeLoopbackPort()) }, role)),
     ]);
     ['api', ...roles].forEach((role, i) => {
       const result = started[i]!;

@@ -2,7 +2,8 @@
 // services reports live and ready; a relay whose PostgreSQL goes away (through a TCP proxy this test cuts) reports
 // 503 with the reason, and ready again once the database is back.
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { freePort, startApp, type RunningApp } from '../helpers/app-process.ts';
+import { startApp, type RunningApp } from '../helpers/app-process.ts';
+import { freeLoopbackPort } from '../../src/lib/free-port.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { cuttableProxy, type CuttableProxy } from '../helpers/tcp-proxy.ts';
 
@@ -12,7 +13,7 @@ afterAll(async () => {
 });
 
 async function startRole(role: string, env: Record<string, string> = {}): Promise<RunningApp> {
-  const app = await startApp({ METRICS_PORT: String(await freePort()), ...env }, role);
+  const app = await startApp({ METRICS_PORT: String(await freeLoopbackPort()), ...env }, role);
   started.push(app);
   return app;
 }
@@ -56,7 +57,7 @@ describe('when the relay loses PostgreSQL', () => {
   });
 
   it('then /health/ready turns 503 naming the failed polling, stays live, and is ready again once it is back', async () => {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     proxy = cuttableProxy(target, port);
     await proxy.open();
     const url = new URL(target);

@@ -2,7 +2,7 @@
 // on a free port, with the run's own task queue, topic prefix and workflow-id prefix, so it never meets a stack a
 // developer has running (or an earlier test run).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from '../../src/lib/free-port.ts';
 import { fileURLToPath } from 'node:url';
 import { eventually } from './eventually.ts';
 import { testConfig, testRunId, testTopicPrefix } from './config.ts';
@@ -24,19 +24,8 @@ export type RunningApp = {
 
 const mainPath = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export async function startApp(env: Record<string, string> = {}, role = 'all'): Promise<RunningApp> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const fullEnv: Record<string, string> = {
     ...(process.env as Record<string, string>),
     NODE_ENV: 'test',

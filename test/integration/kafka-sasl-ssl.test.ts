@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { ensureTopics } from '../../src/messaging/admin.ts';
 import { createKafka } from '../../src/messaging/kafka.ts';
-import { freePort } from '../helpers/app-process.ts';
+import { freeLoopbackPort } from '../../src/lib/free-port.ts';
 import { testLogger } from '../helpers/config.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { makeTestCertificates, type TestCertificates } from '../helpers/tls-certs.ts';
@@ -21,7 +21,7 @@ let broker: SecureKafka;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kafka-sasl-ssl-'));
   certs = makeTestCertificates(dir);
-  broker = await startSecureKafka(dir, certs, [await freePort(), await freePort(), await freePort()]);
+  broker = await startSecureKafka(dir, certs, [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()]);
 }, 120_000);
 
 afterAll(async () => {

@@ -12,10 +12,10 @@ import { PermanentError, startConsumer, type RunningConsumer } from '../../src/m
 import { createKafka, Partitioners, type Admin, type Producer } from '../../src/messaging/kafka.ts';
 import { allTopics, consumerGroup, dlqTopic, TOPICS } from '../../src/messaging/topics.ts';
 import { Metrics } from '../../src/metrics/metrics.ts';
-import { registerSagaState, SAGA_STATE_KAFKA_RETRY } from '../../src/metrics/saga-state.ts';
+import { registerSagaState, SAGA_STATE_KAFKA_RETRY } from '../../src/health/saga-state.ts';
 import type { OrderWorkflows } from '../../src/orders/order-status-requests.ts';
 import { startRelay } from '../../src/outbox/relay.ts';
-import { freePort } from '../helpers/app-process.ts';
+import { freeLoopbackPort } from '../../src/lib/free-port.ts';
 import { testConfig, testLogger } from '../helpers/config.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { parseMetrics, samplesOf, valueOf, type Sample } from '../helpers/metrics.ts';
@@ -211,7 +211,7 @@ describe('saga-state gauges, measured on scrape', () => {
 
   it('when Kafka does not answer, then the lag series are absent and saga_state_up says so, while the database gauges still work', async () => {
     const down = new Metrics({ defaultMetrics: false });
-    const nowhere = createKafka({ KAFKA_BROKERS: [`127.0.0.1:${await freePort()}`], KAFKA_CLIENT_ID: 'metrics-test' }, quiet, {
+    const nowhere = createKafka({ KAFKA_BROKERS: [`127.0.0.1:${await freeLoopbackPort()}`], KAFKA_CLIENT_ID: 'metrics-test' }, quiet, {
       retry: SAGA_STATE_KAFKA_RETRY,
     });
     registerSagaState(down, { orm, kafka: nowhere, topicPrefix: prefix });
@@ -276,7 +276,7 @@ describe('outbox relay: failures by cause', () => {
       );
     outboxIds.push(row!.id);
     const metrics = new Metrics({ defaultMetrics: false });
-    const nowhere = createKafka({ KAFKA_BROKERS: [`127.0.0.1:${await freePort()}`], KAFKA_CLIENT_ID: 'metrics-test' }, quiet, {
+    const nowhere = createKafka({ KAFKA_BROKERS: [`127.0.0.1:${await freeLoopbackPort()}`], KAFKA_CLIENT_ID: 'metrics-test' }, quiet, {
       retry: { retries: 0 },
     });
     const relay = await startRelay({ orm, kafka: nowhere, log: quiet, pollIntervalMs: 50, batchSize: 10, topicPrefix: prefix, metrics });

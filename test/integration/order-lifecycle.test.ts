@@ -1,4 +1,4 @@
-// Walks the lifecycle table (src/orders/order-lifecycle.ts) against the real database: for every transition and
+// Walks the lifecycle table (src/domain/order-lifecycle.ts) against the real database: for every transition and
 // every status an order can be in, the activity (or, for delete, the API) does exactly what the table says — moves
 // the order or leaves it untouched, releases stock or not, writes the outcome event or not. With the checks on the
 // database's own status constraint and on the activity list, a status or transition cannot be half-added.

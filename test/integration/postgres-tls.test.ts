@@ -10,7 +10,7 @@ import { CredentialStore, listenForCredentialChanges, type CredentialListener } 
 import { loadConfig, type Config } from '../../src/config.ts';
 import { initOrm, migrate, type Orm } from '../../src/db/orm.ts';
 import { pgClientConfig } from '../../src/db/pg-tls.ts';
-import { freePort } from '../helpers/app-process.ts';
+import { freeLoopbackPort } from '../../src/lib/free-port.ts';
 import { testLogger } from '../helpers/config.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { makeTestCertificates, type TestCertificates } from '../helpers/tls-certs.ts';
@@ -24,7 +24,7 @@ let url: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'postgres-tls-'));
   certs = makeTestCertificates(dir);
-  server = startTlsPostgres(dir, certs, await freePort());
+  server = startTlsPostgres(dir, certs, await freeLoopbackPort());
   url = `postgres://saga:saga@localhost:${server.port}/${server.database}`;
 });
 

@@ -5,7 +5,7 @@ import { initOrm, type Orm } from '../../src/db/orm.ts';
 import { ensureTopics } from '../../src/messaging/admin.ts';
 import { createKafka, Partitioners, type Admin } from '../../src/messaging/kafka.ts';
 import { allTopics, TOPICS } from '../../src/messaging/topics.ts';
-import { sagaHealth } from '../../src/saga-health.ts';
+import { sagaHealth } from '../../src/health/saga-health.ts';
 import { connectTemporal } from '../../src/temporal/connection.ts';
 import type { Client } from '@temporalio/client';
 import { testConfig, testLogger } from '../helpers/config.ts';

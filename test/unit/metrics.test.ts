@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { Orm } from '../../src/db/orm.ts';
 import type { Kafka } from '../../src/messaging/kafka.ts';
 import { Metrics } from '../../src/metrics/metrics.ts';
-import { registerSagaState } from '../../src/metrics/saga-state.ts';
+import { registerSagaState } from '../../src/health/saga-state.ts';
 import { parseMetrics, valueOf } from '../helpers/metrics.ts';
 
 const read = (path: string) => readFile(new URL(`../../${path}`, import.meta.url), 'utf8');

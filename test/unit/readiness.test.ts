@@ -1,7 +1,7 @@
 // Readiness reporting without servers: probes are stubbed.
 import { describe, expect, it } from '@jest/globals';
 import { createApp } from '../../src/api/app.ts';
-import type { Probe } from '../../src/readiness.ts';
+import type { Probe } from '../../src/health/readiness.ts';
 import type { Orm } from '../../src/db/orm.ts';
 import type { OrderWorkflows } from '../../src/orders/order-status-requests.ts';
 import { loadConfig } from '../../src/config.ts';

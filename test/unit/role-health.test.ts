@@ -1,6 +1,6 @@
 // The background roles' readiness from their loop states, without servers: worker statuses are built by hand.
 import { describe, expect, it } from '@jest/globals';
-import { loopReadiness } from '../../src/readiness.ts';
+import { loopReadiness } from '../../src/lib/loop-state.ts';
 import { workerLoopState } from '../../src/roles/worker.role.ts';
 
 type Status = Parameters<typeof workerLoopState>[0];

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { Orm } from '../../src/db/orm.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { OrderWorkflows } from '../../src/orders/order-status-requests.ts';
-import { assessSaga, type SagaMeasurements } from '../../src/saga-health.ts';
+import { assessSaga, type SagaMeasurements } from '../../src/health/saga-health.ts';
 
 const limits = { outboxAgeSeconds: 30, bridgeLag: 1000, taskAgeSeconds: 30 };
 const healthy: SagaMeasurements = {

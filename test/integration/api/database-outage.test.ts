@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { startTestApi, type TestApi } from '../../helpers/api.ts';
-import { freePort } from '../../helpers/app-process.ts';
+import { freeLoopbackPort } from '../../../src/lib/free-port.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { cuttableProxy, type CuttableProxy } from '../../helpers/tcp-proxy.ts';
 
@@ -17,7 +17,7 @@ const log = pino({ level: 'error', base: undefined }, { write: (line: string) =>
 let api: TestApi;
 let token: string;
 beforeAll(async () => {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   proxy = cuttableProxy(target, port);
   await proxy.open();
   const url = new URL(target);

@@ -3,9 +3,10 @@
 // queue plus whether any worker polls it (Temporal). /ready says whether this process can reach its dependencies;
 // this says whether orders are flowing. Each measurement has its own deadline; one that fails is reported unknown.
 import type { Client } from '@temporalio/client';
-import type { Orm } from './db/orm.ts';
-import type { Kafka } from './messaging/kafka.ts';
-import { consumerGroup, TOPICS } from './messaging/topics.ts';
+import type { Orm } from '../db/orm.ts';
+import { measured, type Measured } from '../lib/deadline.ts';
+import type { Kafka } from '../messaging/kafka.ts';
+import { consumedTopics, consumerLags, outboxBacklog, workflowTaskBacklog } from './saga-measurements.ts';
 
 export type SagaThresholds = { outboxAgeSeconds: number; bridgeLag: number; taskAgeSeconds: number };
 export type SagaMeasurements = {
@@ -17,19 +18,8 @@ export type SagaHealthReport = SagaMeasurements & { status: 'ok' | 'degraded'; r
 
 const MEASURE_TIMEOUT_MS = 3000;
 
-async function measure<T extends object>(work: () => Promise<T>): Promise<T | { error: string }> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${MEASURE_TIMEOUT_MS} ms`)), MEASURE_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([work(), timeout]);
-  } catch (err) {
-    return { error: err instanceof Error ? err.message : String(err) };
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** A measurement as the report shows it: its figures, or `{ error }`. */
+const reported = <T extends object>(m: Measured<T>): T | { error: string } => (m.ok ? m.value : { error: m.error });
 
 /** Degraded when any measurement is over its threshold, failed, or no worker polls the task queue. */
 export function assessSaga(m: SagaMeasurements, limits: SagaThresholds): SagaHealthReport {
@@ -62,48 +52,24 @@ export type SagaHealthDeps = {
 
 export function sagaHealth({ orm, kafka, temporal, topicPrefix, taskQueue, namespace, thresholds }: SagaHealthDeps) {
   const outbox = async () => {
-    const [row] = await orm.em
-      .getConnection()
-      .execute<{ pending: number; age: number | null }[]>(
-        'select count(*)::int as pending, extract(epoch from now() - min(created_at))::float8 as age from outbox where sent_at is null',
-      );
-    return { pending: row?.pending ?? 0, oldestAgeSeconds: Math.round(row?.age ?? 0) };
+    const { pending, oldestAgeSeconds } = await outboxBacklog(orm);
+    return { pending, oldestAgeSeconds: Math.round(oldestAgeSeconds) };
   };
   const bridge = async () => {
-    const topic = topicPrefix + TOPICS.orderCreated;
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const [ends, [committed]] = await Promise.all([
-        admin.fetchTopicOffsets(topic),
-        admin.fetchOffsets({ groupId: consumerGroup('bridge', topicPrefix), topics: [topic] }),
-      ]);
-      const done = new Map(committed?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
-      const lag = ends.reduce((sum, p) => {
-        const at = done.get(p.partition) ?? -1;
-        return sum + Number(p.high) - (at < 0 ? Number(p.low) : at);
-      }, 0);
-      return { lag };
-    } finally {
-      await admin.disconnect();
-    }
+    const [bridgeGroup] = consumedTopics(topicPrefix);
+    const lags = await consumerLags(kafka, [bridgeGroup!]);
+    return { lag: lags.reduce((sum, l) => sum + l.lag, 0) };
   };
   const workflowTasks = async () => {
-    const res = await temporal.workflowService.describeTaskQueue({
-      namespace,
-      taskQueue: { name: taskQueue },
-      taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
-      reportStats: true,
-    });
-    const age = res.stats?.approximateBacklogAge;
-    return {
-      backlog: Number(res.stats?.approximateBacklogCount ?? 0),
-      oldestAgeSeconds: Math.round(Number(age?.seconds ?? 0) + (age?.nanos ?? 0) / 1e9),
-      pollers: res.pollers?.length ?? 0,
-    };
+    const tasks = await workflowTaskBacklog(temporal, namespace, taskQueue);
+    return { ...tasks, oldestAgeSeconds: Math.round(tasks.oldestAgeSeconds) };
   };
   return async (): Promise<SagaHealthReport> => {
-    const [o, b, w] = await Promise.all([measure(outbox), measure(bridge), measure(workflowTasks)]);
-    return assessSaga({ outbox: o, bridge: b, workflowTasks: w }, thresholds);
+    const [o, b, w] = await Promise.all([
+      measured(outbox, MEASURE_TIMEOUT_MS),
+      measured(bridge, MEASURE_TIMEOUT_MS),
+      measured(workflowTasks, MEASURE_TIMEOUT_MS),
+    ]);
+    return assessSaga({ outbox: reported(o), bridge: reported(b), workflowTasks: reported(w) }, thresholds);
   };
 }
