@@ -6,7 +6,7 @@
 import { ConfigError, loadConfig, usesDevJwtSecret } from './config.ts';
 import { createLogger } from './logger.ts';
 import { Resources } from './roles/resources.ts';
-import { seedIfEmpty } from './db/seed.ts';
+import { seedIfEmpty } from './seed/demo-seed.ts';
 import type { RoleStarter, RunningRole } from './roles/role.ts';
 import { startApiRole } from './roles/api.role.ts';
 import { startWorkerRole } from './roles/worker.role.ts';

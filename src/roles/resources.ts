@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { initOrm, migrate, type Orm } from '../db/orm.ts';
-import { seedIfEmpty } from '../db/seed.ts';
+import { seedIfEmpty } from '../seed/demo-seed.ts';
 import { createKafka, type Kafka } from '../messaging/kafka.ts';
 import { connectTemporal, temporalConnectionOptions } from '../temporal/connection.ts';
 import { installTemporalRuntime } from '../temporal/runtime.ts';

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../../src/api/app.ts';
 import { initOrm, migrate, type Orm } from '../../src/db/orm.ts';
-import { seedIfEmpty } from '../../src/db/seed.ts';
+import { seedIfEmpty } from '../../src/seed/demo-seed.ts';
 import { testConfig, testLogger } from '../helpers/config.ts';
 import { recreateOwnDatabase } from '../helpers/own-database.ts';
 import { startTestSaga, type TestSaga } from '../helpers/saga.ts';

@@ -9,8 +9,8 @@ import type { Logger } from '../logger.ts';
 import { outcomeEvent } from '../domain/events.ts';
 import { notificationText } from '../domain/notification-text.ts';
 import { OUTCOME_EVENTS, statusAnnouncedBy, type OutcomeEventType } from '../domain/order-lifecycle.ts';
-import type { Orm } from './orm.ts';
-import { Notification, Order, OrderItem, Product, User, type IProduct } from './entities.ts';
+import type { Orm } from '../db/orm.ts';
+import { Notification, Order, OrderItem, Product, User, type IProduct } from '../db/entities.ts';
 
 const PASSWORD = 'Password123!';
 const HOUR_MS = 60 * 60 * 1000;
