@@ -8,16 +8,13 @@
 # Needs Go >= 1.24. The first run downloads the loader into the Go module cache and compiles it (tens of seconds);
 # later runs reuse Go's build cache and take about a second. Exit status: 0 valid, 1 invalid, 2 usage/setup error.
 # The binary goes to $SAGA_CACHE/bin (same cache as scripts/stack.sh); `go build` itself decides whether it is stale.
-set -euo pipefail
+SAGA_LOG_TAG=compose-check SAGA_DIE_STATUS=2
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$SAGA_ROOT"
 CHECKER="$ROOT/scripts/compose-check"
-SAGA_CACHE="${SAGA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/order-saga}"
 BIN="$SAGA_CACHE/bin/compose-check"
-
-log() { printf '\033[1;34m[compose-check]\033[0m %s\n' "$*" >&2; }
-die() { printf '\033[1;31m[compose-check]\033[0m %s\n' "$*" >&2; exit 2; }
-now_ms() { date +%s%3N; }
+now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
 
 (($# <= 1)) || die "usage: $0 [path/to/compose.yml]"
 file="${1:-$ROOT/docker-compose.yml}"

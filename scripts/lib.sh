@@ -28,9 +28,11 @@ TEMPORAL_PORT="${TEMPORAL_PORT:-7233}"
 TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
 PROMETHEUS_PORT="${PROMETHEUS_PORT:-9090}"
 
-log() { printf '\033[1;34m[stack]\033[0m %s\n' "$*" >&2; }
-warn() { printf '\033[1;33m[stack]\033[0m %s\n' "$*" >&2; }
-die() { printf '\033[1;31m[stack]\033[0m %s\n' "$*" >&2; exit 1; }
+# A script that sources this file may name itself in its log lines (SAGA_LOG_TAG) and choose die's exit status.
+SAGA_LOG_TAG="${SAGA_LOG_TAG:-stack}"
+log() { printf '\033[1;34m[%s]\033[0m %s\n' "$SAGA_LOG_TAG" "$*" >&2; }
+warn() { printf '\033[1;33m[%s]\033[0m %s\n' "$SAGA_LOG_TAG" "$*" >&2; }
+die() { printf '\033[1;31m[%s]\033[0m %s\n' "$SAGA_LOG_TAG" "$*" >&2; exit "${SAGA_DIE_STATUS:-1}"; }
 
 # step "label" logfile cmd...: runs a long command with its output in logfile, printing elapsed time every 10 s
 # so a first, cold provisioning never looks hung. On failure, shows the log's tail.

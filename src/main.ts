@@ -64,8 +64,8 @@ async function main(): Promise<void> {
     stopping = true;
     log.info(`${signal} received, stopping ${running.map((r) => r.name).join(', ')}`);
     for (const wave of stopWaves) {
-      const stopping = running.filter((r) => wave.includes(r.name));
-      await Promise.all(stopping.map((r) => r.stop().catch((err: unknown) => log.error({ err, role: r.name }, 'error while stopping'))));
+      const inWave = running.filter((r) => wave.includes(r.name));
+      await Promise.all(inWave.map((r) => r.stop().catch((err: unknown) => log.error({ err, role: r.name }, 'error while stopping'))));
     }
     await metricsServer?.close();
     await resources.close();

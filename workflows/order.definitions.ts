@@ -19,12 +19,14 @@ export type OrderWorkflowInput = {
 /** The order's status as the workflow knows it. `Gone`: the order vanished or was already past Pending, so the run
  * ended quietly. */
 export type WorkflowOrderStatus = OrderStatus | 'Gone';
-export type OrderPhase = 'starting' | 'charging' | 'awaiting-payment' | 'finishing' | 'done';
+/** Where the run is (the getState query): finer than the order's `phase` in the API, which the database tells
+ * (src/orders/order-view.ts) and which has no `starting` or `finishing`. */
+export type WorkflowPhase = 'starting' | 'charging' | 'awaiting-payment' | 'finishing' | 'done';
 
 export type OrderWorkflowState = {
   orderId: number;
   status: WorkflowOrderStatus;
-  phase: OrderPhase;
+  phase: WorkflowPhase;
   paymentApproved: boolean | null;
   /** ISO time at which an unpaid order expires, while it waits for payment. */
   expiresAt: string | null;

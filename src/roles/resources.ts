@@ -18,6 +18,7 @@ export class Resources {
   private closers: Array<() => Promise<void>> = [];
   private cache = new Map<string, Promise<unknown>>();
   private processMetrics: Metrics | undefined;
+  private kafkaClient: Kafka | undefined;
 
   readonly config: Config;
   readonly log: Logger;
@@ -59,9 +60,11 @@ export class Resources {
     return this.processMetrics;
   }
 
+  /** The process's Kafka client, shared by its roles. It holds no connection of its own: connections belong to the
+   * producers, consumers and admins made from it, each closed by its owner. */
   kafka(): Kafka {
-    // kafkajs clients are cheap; connections belong to producers/consumers/admins, each closed by its owner.
-    return createKafka(this.config, this.log);
+    this.kafkaClient ??= createKafka(this.config, this.log);
+    return this.kafkaClient;
   }
 
   temporalClient(): Promise<Client> {
