@@ -15,16 +15,25 @@ import { initOrm, migrate } from '../src/db/orm.ts';
 import { connectTemporal, temporalConnectionOptions } from '../src/temporal/connection.ts';
 import { OrderWorkflowClient } from '../src/temporal/order-workflow.client.ts';
 import { createWorker } from '../src/temporal/worker.ts';
-import { cancelOrderUpdate, confirmPaymentUpdate, getStateQuery, type WorkflowOrderStatus } from '../workflows/order.definitions.ts';
+import { getStateQuery, orderRequestSignal, type OrderRequest, type WorkflowOrderStatus } from '../workflows/order.definitions.ts';
 import type { orderWorkflow } from '../workflows/order.workflow.ts';
 
 /** One folder per workflow version: bump it with each patch, keep the older folders (the replay test reads them all). */
-const HISTORY_SET = 'v4-local-payment';
+const HISTORY_SET = 'v5-adopt-final-status';
 const outDir = fileURLToPath(new URL(`../test/workflows/histories/${HISTORY_SET}/`, import.meta.url));
 const config = loadConfig({ ...process.env, LOG_LEVEL: 'warn' });
 const run = Date.now().toString(36);
 const approve = new Set<number>();
-const provider: PaymentProvider = { charge: async ({ orderId }) => ({ approved: approve.has(orderId), reference: `rec-${orderId}` }) };
+/** Charges held until the recorder lets them go: a request can then arrive while the charge is in flight. */
+const held = new Map<number, Promise<void>>();
+const charging = new Set<number>();
+const provider: PaymentProvider = {
+  charge: async ({ orderId }) => {
+    charging.add(orderId);
+    await held.get(orderId);
+    return { approved: approve.has(orderId), reference: `rec-${orderId}` };
+  },
+};
 
 await mkdir(outDir, { recursive: true });
 const orm = await initOrm(config);
@@ -95,6 +104,10 @@ const awaitingPayment = async (wf: OrderWorkflowClient, orderId: number) => {
   }
 };
 
+/** A customer's request as the API records it (src/orders/order-status-requests.ts): a signal. */
+const request = (wf: OrderWorkflowClient, orderId: number, what: OrderRequest) =>
+  client.workflow.getHandle(wf.workflowId(orderId)).signal(orderRequestSignal, what);
+
 await worker.runUntil(async () => {
   await scenario('completed', 'Completed', 600_000, async (ref, wf) => {
     approve.add(ref.orderId);
@@ -106,12 +119,21 @@ await worker.runUntil(async () => {
   await scenario('paid-after-decline', 'Completed', 600_000, async (ref, wf) => {
     await wf.ensureStarted(ref);
     await awaitingPayment(wf, ref.orderId);
-    await client.workflow.getHandle(wf.workflowId(ref.orderId)).executeUpdate(confirmPaymentUpdate);
+    await request(wf, ref.orderId, 'pay');
   });
   await scenario('cancelled', 'Cancelled', 600_000, async (ref, wf) => {
     await wf.ensureStarted(ref);
     await awaitingPayment(wf, ref.orderId);
-    await client.workflow.getHandle(wf.workflowId(ref.orderId)).executeUpdate(cancelOrderUpdate);
+    await request(wf, ref.orderId, 'cancel');
+  });
+  // Since v5 the API records requests as signals, which reach a run even while its charge holds the workflow task.
+  await scenario('paid-during-charge', 'Completed', 600_000, async (ref, wf) => {
+    let release!: () => void;
+    held.set(ref.orderId, new Promise<void>((resolve) => (release = resolve)));
+    await wf.ensureStarted(ref);
+    while (!charging.has(ref.orderId)) await new Promise((r) => setTimeout(r, 50));
+    await request(wf, ref.orderId, 'pay');
+    release();
   });
 });
 

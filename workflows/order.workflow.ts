@@ -23,6 +23,8 @@
 //       status instead of `Gone`. It happens when a workflow task did its database steps but its completion never
 //       reached Temporal (a worker or network fault): the retried task finds the order finished by its own earlier
 //       attempt, and Temporal's OrderStatus must still say what the database says.
+//       Its history set is recorded the way the API drives runs since then: requests arrive as the orderRequest signal,
+//       one of them (paid-during-charge) while the charge holds the workflow task.
 import {
   allHandlersFinished,
   condition,

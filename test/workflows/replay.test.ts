@@ -14,6 +14,9 @@ import { workflowBundle } from '../helpers/temporal.ts';
 
 const dir = fileURLToPath(new URL('./histories/', import.meta.url));
 const SCENARIOS = ['cancelled.json', 'completed.json', 'expired.json', 'paid-after-decline.json'];
+const VERSIONS = ['v1-activities', 'v2-local-db-steps', 'v3-payment-due', 'v4-local-payment', 'v5-adopt-final-status'];
+/** Scenarios recorded from a version on: since v5 the API records requests as signals, so one arrives mid-charge. */
+const scenariosOf = (version: string) => (version < 'v5' ? SCENARIOS : [...SCENARIOS, 'paid-during-charge.json'].sort());
 type History = {
   events: Array<{
     eventType: string;
@@ -30,19 +33,18 @@ const localSteps = (history: History) =>
   history.events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
 
 describe('OrderWorkflow replay', () => {
-  it('when the history folders are listed, then every workflow version has all four scenarios', async () => {
+  it('when the history folders are listed, then every workflow version has all its scenarios', async () => {
     const versions = (await readdir(dir)).sort();
-    expect(versions).toEqual(['v1-activities', 'v2-local-db-steps', 'v3-payment-due', 'v4-local-payment']);
-    for (const version of versions) expect((await readdir(dir + version)).sort()).toEqual(SCENARIOS);
+    expect(versions).toEqual(VERSIONS);
+    for (const version of versions) expect((await readdir(dir + version)).sort()).toEqual(scenariosOf(version));
   });
 
-  const versions = ['v1-activities', 'v2-local-db-steps', 'v3-payment-due', 'v4-local-payment'];
-  it.each(versions.flatMap((version) => [[version, 'without'] as const, [version, 'with'] as const]))(
+  it.each(VERSIONS.flatMap((version) => [[version, 'without'] as const, [version, 'with'] as const]))(
     'when the %s histories are replayed %s the OpenTelemetry interceptors, then each replays without a determinism error',
     async (version, interceptors) => {
       const tracing = interceptors === 'with';
       const histories = await Promise.all(
-        SCENARIOS.map(async (file) => ({ workflowId: `${version}/${file}`, history: await load(version, file) })),
+        scenariosOf(version).map(async (file) => ({ workflowId: `${version}/${file}`, history: await load(version, file) })),
       );
       // Replay never calls the span sink: a tracing worker replaying a cached-out workflow exports nothing twice.
       const exported = new InMemorySpanExporter();
@@ -77,5 +79,16 @@ describe('OrderWorkflow replay', () => {
     expect([scheduledActivities(v3), workflowTasks(v3), localSteps(v3)]).toEqual([['chargePayment'], 2, 2]);
     expect([scheduledActivities(v4), workflowTasks(v4), localSteps(v4)]).toEqual([[], 1, 3]);
     for (const file of SCENARIOS) expect(scheduledActivities(await load('v4-local-payment', file))).toEqual([]);
+  });
+
+  it('when a pay is recorded while a v5 order is being charged, then it waits for the charge and completes the order', async () => {
+    const history = await load('v5-adopt-final-status', 'paid-during-charge.json');
+    const signalled = history.events.findIndex((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED');
+    const timer = history.events.findIndex((e) => e.eventType === 'EVENT_TYPE_TIMER_STARTED');
+    // The charge (declined) and the payment wait were decided in the first task; the signal's task ends the wait.
+    expect([scheduledActivities(history), workflowTasks(history), localSteps(history)]).toEqual([[], 2, 4]);
+    expect(timer).toBeGreaterThan(0);
+    expect(signalled).toBeGreaterThan(timer);
+    expect(history.events.at(-1)!.eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
   });
 });
