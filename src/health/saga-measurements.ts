@@ -7,6 +7,7 @@
 import type { Client } from '@temporalio/client';
 import type { Orm } from '../db/orm.ts';
 import { OPEN_STATUSES } from '../domain/order-lifecycle.ts';
+import { measured } from '../lib/deadline.ts';
 import type { Kafka } from '../messaging/kafka.ts';
 import { consumerGroup, OUTCOME_TOPICS, TOPICS } from '../messaging/topics.ts';
 
@@ -98,5 +99,20 @@ export async function workflowTaskBacklog(temporal: Client, namespace: string, t
     backlog: Number(res.stats?.approximateBacklogCount ?? 0),
     oldestAgeSeconds: Number(age?.seconds ?? 0) + (age?.nanos ?? 0) / 1e9,
     pollers: res.pollers?.length ?? 0,
+  };
+}
+
+export type BacklogDeps = { orm: Orm; kafka: Kafka; temporal: Client; topicPrefix: string; namespace: string; taskQueue: string };
+
+/** The three flow backlogs admission control watches, each under its own deadline (a failed one is unknown). */
+export function backlogMeter({ orm, kafka, temporal, topicPrefix, namespace, taskQueue }: BacklogDeps, deadlineMs = 3000) {
+  const [bridgeGroup] = consumedTopics(topicPrefix);
+  return async () => {
+    const [outboxAgeSeconds, bridgeLag, taskAgeSeconds] = await Promise.all([
+      measured(async () => (await outboxBacklog(orm)).oldestAgeSeconds, deadlineMs),
+      measured(async () => (await consumerLags(kafka, [bridgeGroup!])).reduce((sum, l) => sum + l.lag, 0), deadlineMs),
+      measured(async () => (await workflowTaskBacklog(temporal, namespace, taskQueue)).oldestAgeSeconds, deadlineMs),
+    ]);
+    return { outboxAgeSeconds, bridgeLag, taskAgeSeconds };
   };
 }
