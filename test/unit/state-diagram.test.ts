@@ -1,9 +1,19 @@
-// The state diagram generated from the lifecycle table (scripts/state-diagram.ts) follows the table it is given.
+// The README's state diagram is generated from the lifecycle table (scripts/state-diagram.ts): the block between its
+// markers must be exactly what the generator draws today, and the generator must follow the table it is given.
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from '@jest/globals';
 import { ORDER_STATUSES, TRANSITIONS, type Transition } from '../../src/domain/order-lifecycle.ts';
 import { BEGIN_MARKER, END_MARKER, diagramBlockIn, replaceDiagramBlock, stateDiagram } from '../../scripts/state-diagram.ts';
 
+const read = (path: string) => readFile(new URL(`../../${path}`, import.meta.url), 'utf8');
+
 describe('order state diagram', () => {
+  it('when the README shows the state diagram, then it is what npm run docs:state-diagram generates', async () => {
+    const readme = await read('README.md');
+    // On failure: run `npm run docs:state-diagram` and commit README.md.
+    expect(diagramBlockIn(readme)).toBe(stateDiagram());
+  });
+
   it('when drawn from the lifecycle table, then every (status, transition) pair is one labelled arrow', () => {
     const lines = stateDiagram().split('\n');
     expect(lines.slice(0, 2)).toEqual(['```mermaid', 'stateDiagram-v2']);
