@@ -1,5 +1,6 @@
 // Metrics without servers: the settings, the exposition with an appended source (the Temporal SDK's), and that the
-// Prometheus rules, the Grafana dashboard and the README's metric table name only metrics the app really exports.
+// Prometheus rules, the Grafana dashboard and the metric table of docs/observability.md name only metrics the app
+// really exports.
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../src/config.ts';
@@ -90,9 +91,9 @@ describe('names used outside the code', () => {
     }
   });
 
-  it("when the README lists the metrics, then its table names exactly the app's own metrics", async () => {
-    const readme = await read('README.md');
-    const listed = [...readme.matchAll(/^\| `((?:saga_|http_)[a-z0-9_]+)`/gm)].map((m) => m[1]!);
+  it("when docs/observability.md lists the metrics, then its table names exactly the app's own metrics", async () => {
+    const page = await read('docs/observability.md');
+    const listed = [...page.matchAll(/^\| `((?:saga_|http_)[a-z0-9_]+)`/gm)].map((m) => m[1]!);
     expect([...listed].sort()).toEqual([...exported].sort());
   });
 });
