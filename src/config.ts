@@ -1,5 +1,5 @@
 // The one place that reads process.env: every setting is validated at start (fail fast) and documented in
-// README.md and .env.example. Durations accept ms-style strings ("5s", "10m") or plain milliseconds.
+// docs/configuration.md and .env.example. Durations accept ms-style strings ("5s", "10m") or plain milliseconds.
 import ms from 'ms';
 import { z } from 'zod';
 import { resolveEngineSettings, type EngineSettings } from './config-engines.ts';
@@ -153,7 +153,7 @@ const schema = z.object({
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 
-/** Every variable the app reads (test/unit/config-docs.test.ts checks README.md and .env.example name each). */
+/** Every variable the app reads (test/unit/config-docs.test.ts checks docs/configuration.md and .env.example name each). */
 export const configVariables: readonly string[] = Object.keys(schema.shape);
 
 type ParsedConfig = z.infer<typeof schema>;

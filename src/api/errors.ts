@@ -1,5 +1,5 @@
 // One error format for every error answer: RFC 9457 problem details (application/problem+json) with a stable `code`
-// per kind of error (PROBLEMS below, listed in README.md), plus the fields clients of the original service read:
+// per kind of error (PROBLEMS below, listed in docs/api.md), plus the fields clients of the original service read:
 // `message` (the same text as `detail`), `requestId`, and per kind `errors` (invalid fields), `currentStatus` (an
 // order's status on a conflict), `orderCount`, `reserved`/`maxStock`. Domain errors (src/domain/errors.ts) get their
 // status here and only here; client mistakes are 4xx with a clear text, real faults a generic 500 whose details go to

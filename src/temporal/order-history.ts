@@ -57,6 +57,8 @@ function entryOf(event: HistoryEvent, activityTypes: Map<string, string>): Omit<
     return { event: 'activity-failed', detail: `${type} attempt failed: ${reason} (retried by Temporal)` };
   }
   const marker = event.markerRecordedEventAttributes;
+  // A patch marker records which version of the workflow code a run took: bookkeeping, not a step of the order.
+  if (marker?.markerName === 'core_patch') return undefined;
   if (marker) {
     const data = decode(marker.details?.data) as { activity_type?: string } | undefined;
     const result = decode(marker.details?.result);
@@ -79,7 +81,9 @@ function entryOf(event: HistoryEvent, activityTypes: Map<string, string>): Omit<
   if (upsert) {
     const fields = upsert.searchAttributes?.indexedFields ?? {};
     const status = Object.entries(fields).find(([key]) => key === 'OrderStatus')?.[1];
-    return { event: 'status-recorded', detail: `OrderStatus = ${json(decode({ payloads: status ? [status] : [] }))}` };
+    // The SDK's own upserts (TemporalChangeVersion, written with each patch marker) are bookkeeping.
+    if (!status) return undefined;
+    return { event: 'status-recorded', detail: `OrderStatus = ${json(decode({ payloads: [status] }))}` };
   }
   const done = event.workflowExecutionCompletedEventAttributes;
   if (done) return { event: 'workflow-completed', detail: `finished with ${json(decode(done.result))}` };
@@ -96,9 +100,14 @@ export async function workflowTimeline(client: Client, workflowId: string): Prom
   const history = await client.connection.withDeadline(Date.now() + HISTORY_DEADLINE_MS, () =>
     client.workflow.getHandle(workflowId).fetchHistory(),
   );
+  return timelineOf(history.events ?? []);
+}
+
+/** A workflow history's events as timeline entries, in history order. */
+export function timelineOf(events: HistoryEvent[]): TimelineEntry[] {
   const activityTypes = new Map<string, string>();
   const entries: TimelineEntry[] = [];
-  for (const event of history.events ?? []) {
+  for (const event of events) {
     const entry = entryOf(event, activityTypes);
     if (entry) entries.push({ at: timeOf(event), source: 'workflow', ...entry });
   }

@@ -14,7 +14,7 @@ export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', i
 /**
  * Modules the bundle loads once into the worker's shared V8 context instead of once per cached workflow. Only modules
  * without per-workflow state belong here: the SDK's (state lives in each workflow's activator) and our definitions,
- * which are immutable values. Cuts each cached workflow's memory (README "Performance").
+ * which are immutable values. Cuts each cached workflow's memory (docs/performance.md).
  */
 export const PRELOADED_MODULES = [
   '@temporalio/workflow',

@@ -108,7 +108,7 @@ describe('API fuzzing with Schemathesis', () => {
       await rm(reportDir, { recursive: true, force: true });
       await mkdir(reportDir, { recursive: true });
       const args = [
-        // Contract rules JSON Schema cannot express (README.md, "Fuzzing"): per-operation statuses, and hooks.
+        // Contract rules JSON Schema cannot express (docs/testing.md, "API fuzzing"): per-operation statuses, and hooks.
         '--config-file',
         join(here, 'schemathesis.toml'),
         'run',
