@@ -24,9 +24,9 @@ export type EngineInput = {
   KAFKA_REPLICATION_FACTOR: number;
   KAFKA_MIN_INSYNC_REPLICAS?: number | undefined;
   TEMPORAL_TLS?: boolean | undefined;
-  TEMPORAL_TLS_CA_FILE?: string | undefined;
-  TEMPORAL_TLS_CERT_FILE?: string | undefined;
-  TEMPORAL_TLS_KEY_FILE?: string | undefined;
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH?: string | undefined;
+  TEMPORAL_TLS_CLIENT_CERT_PATH?: string | undefined;
+  TEMPORAL_TLS_CLIENT_KEY_PATH?: string | undefined;
   TEMPORAL_TLS_SERVER_NAME?: string | undefined;
   TEMPORAL_API_KEY?: string | undefined;
 };
@@ -63,9 +63,9 @@ export function resolveEngineSettings(input: EngineInput): { settings: EngineSet
     KAFKA_SSL_CA_FILE: input.KAFKA_SSL_CA_FILE,
     KAFKA_SSL_CERT_FILE: input.KAFKA_SSL_CERT_FILE,
     KAFKA_SSL_KEY_FILE: input.KAFKA_SSL_KEY_FILE,
-    TEMPORAL_TLS_CA_FILE: input.TEMPORAL_TLS_CA_FILE,
-    TEMPORAL_TLS_CERT_FILE: input.TEMPORAL_TLS_CERT_FILE,
-    TEMPORAL_TLS_KEY_FILE: input.TEMPORAL_TLS_KEY_FILE,
+    TEMPORAL_TLS_SERVER_CA_CERT_PATH: input.TEMPORAL_TLS_SERVER_CA_CERT_PATH,
+    TEMPORAL_TLS_CLIENT_CERT_PATH: input.TEMPORAL_TLS_CLIENT_CERT_PATH,
+    TEMPORAL_TLS_CLIENT_KEY_PATH: input.TEMPORAL_TLS_CLIENT_KEY_PATH,
   })) {
     const problem = path === undefined ? undefined : pemFileProblem(path);
     if (problem) issues.push(`${name}: ${problem}`);
@@ -141,9 +141,9 @@ function resolveKafka(input: EngineInput, issues: string[]): boolean {
 function resolveTemporal(input: EngineInput, issues: string[]): boolean {
   const implied = (
     [
-      ['TEMPORAL_TLS_CA_FILE', input.TEMPORAL_TLS_CA_FILE],
-      ['TEMPORAL_TLS_CERT_FILE', input.TEMPORAL_TLS_CERT_FILE],
-      ['TEMPORAL_TLS_KEY_FILE', input.TEMPORAL_TLS_KEY_FILE],
+      ['TEMPORAL_TLS_SERVER_CA_CERT_PATH', input.TEMPORAL_TLS_SERVER_CA_CERT_PATH],
+      ['TEMPORAL_TLS_CLIENT_CERT_PATH', input.TEMPORAL_TLS_CLIENT_CERT_PATH],
+      ['TEMPORAL_TLS_CLIENT_KEY_PATH', input.TEMPORAL_TLS_CLIENT_KEY_PATH],
       ['TEMPORAL_TLS_SERVER_NAME', input.TEMPORAL_TLS_SERVER_NAME],
       ['TEMPORAL_API_KEY', input.TEMPORAL_API_KEY],
     ] as const
@@ -154,7 +154,13 @@ function resolveTemporal(input: EngineInput, issues: string[]): boolean {
     // An API key over plain text would hand the key to anyone on the path; the SDK turns TLS on for it anyway.
     issues.push(`TEMPORAL_TLS: false, yet ${implied.join(', ')} ${implied.length > 1 ? 'are' : 'is'} set, which needs TLS`);
   }
-  pairIssue('TEMPORAL_TLS_CERT_FILE', input.TEMPORAL_TLS_CERT_FILE, 'TEMPORAL_TLS_KEY_FILE', input.TEMPORAL_TLS_KEY_FILE, issues);
+  pairIssue(
+    'TEMPORAL_TLS_CLIENT_CERT_PATH',
+    input.TEMPORAL_TLS_CLIENT_CERT_PATH,
+    'TEMPORAL_TLS_CLIENT_KEY_PATH',
+    input.TEMPORAL_TLS_CLIENT_KEY_PATH,
+    issues,
+  );
   return input.TEMPORAL_TLS ?? implied.length > 0;
 }
 

@@ -77,9 +77,9 @@ const schema = z.object({
   // A Temporal cluster or Temporal Cloud: TLS (unset: on when any setting below is), server CA, client certificate
   // and key (mTLS), the name the server's certificate is checked against, and an API key (sent only over TLS).
   TEMPORAL_TLS: bool.optional(),
-  TEMPORAL_TLS_CA_FILE: z.string().min(1).optional(),
-  TEMPORAL_TLS_CERT_FILE: z.string().min(1).optional(),
-  TEMPORAL_TLS_KEY_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_JWT_SECRET),
@@ -171,9 +171,44 @@ export function isLoopback(host: string): boolean {
 
 export class ConfigError extends Error {}
 
+/**
+ * Names this service read before it took Temporal's own (those Temporal's SDKs and CLI read, @temporalio/envconfig),
+ * still accepted: each old name → its Temporal name.
+ */
+export const RENAMED_VARIABLES: Readonly<Record<string, string>> = {
+  TEMPORAL_TLS_CA_FILE: 'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  TEMPORAL_TLS_CERT_FILE: 'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  TEMPORAL_TLS_KEY_FILE: 'TEMPORAL_TLS_CLIENT_KEY_PATH',
+};
+
+type Env = Record<string, string | undefined>;
+
+/** The environment with each old name's value under its new name; both set to different values is an error. */
+function withRenamesApplied(env: Env): Env {
+  const renamed: Env = { ...env };
+  const clashes: string[] = [];
+  for (const [old, current] of Object.entries(RENAMED_VARIABLES)) {
+    const value = env[old];
+    if (value === undefined || value === '') continue;
+    if (env[current] !== undefined && env[current] !== '' && env[current] !== value) {
+      clashes.push(`  ${old}: set next to ${current} with another value; keep ${current} only`);
+    }
+    renamed[current] ??= value;
+  }
+  if (clashes.length > 0) throw new ConfigError(`invalid configuration:\n${clashes.join('\n')}`);
+  return renamed;
+}
+
+/** One warning per old name in use, for the log at start. */
+export function renamedVariableWarnings(env: Env = process.env): string[] {
+  return Object.entries(RENAMED_VARIABLES)
+    .filter(([old]) => env[old] !== undefined && env[old] !== '')
+    .map(([old, current]) => `${old} is deprecated: use ${current} (the name Temporal's SDKs and CLI read); the old name still works`);
+}
+
 /** Parses an environment (process.env by default); throws ConfigError listing every invalid variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const result = schema.safeParse(env);
+export function loadConfig(env: Env = process.env): Config {
+  const result = schema.safeParse(withRenamesApplied(env));
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);

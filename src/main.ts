@@ -3,7 +3,7 @@
 //             of roles (e.g. `api,relay,bridge,notifier`: everything but the worker), started in the order of `all`
 //   commands: migrate | seed (one-shot; the api role also migrates and, with SEED_DEMO_DATA, seeds at start)
 // Owns the process lifecycle: SIGINT/SIGTERM stop the roles in reverse start order, then close shared clients.
-import { ConfigError, loadConfig, usesDevJwtSecret } from './config.ts';
+import { ConfigError, loadConfig, renamedVariableWarnings, usesDevJwtSecret } from './config.ts';
 import { createLogger } from './logger.ts';
 import { Resources } from './roles/resources.ts';
 import { seedIfEmpty } from './seed/demo-seed.ts';
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   const what = process.argv[2] ?? 'all';
   const config = loadConfig();
   const log = createLogger(config).child({ role: 'main' });
+  for (const warning of renamedVariableWarnings()) log.warn(warning);
   const resources = new Resources(config, log);
 
   if (what === 'migrate' || what === 'seed') {

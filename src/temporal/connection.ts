@@ -12,9 +12,9 @@ export type TemporalConnectionConfig = Pick<Config, 'TEMPORAL_ADDRESS'> &
     Pick<
       Config,
       | 'TEMPORAL_TLS'
-      | 'TEMPORAL_TLS_CA_FILE'
-      | 'TEMPORAL_TLS_CERT_FILE'
-      | 'TEMPORAL_TLS_KEY_FILE'
+      | 'TEMPORAL_TLS_SERVER_CA_CERT_PATH'
+      | 'TEMPORAL_TLS_CLIENT_CERT_PATH'
+      | 'TEMPORAL_TLS_CLIENT_KEY_PATH'
       | 'TEMPORAL_TLS_SERVER_NAME'
       | 'TEMPORAL_API_KEY'
     >
@@ -28,9 +28,13 @@ export function temporalConnectionOptions(config: TemporalConnectionConfig): { a
   const options: { address: string; tls?: TLSConfig; apiKey?: string } = { address: config.TEMPORAL_ADDRESS };
   if (config.TEMPORAL_TLS) {
     const tls: TLSConfig = {};
-    if (config.TEMPORAL_TLS_CA_FILE !== undefined) tls.serverRootCACertificate = readFileSync(config.TEMPORAL_TLS_CA_FILE);
-    if (config.TEMPORAL_TLS_CERT_FILE !== undefined && config.TEMPORAL_TLS_KEY_FILE !== undefined) {
-      tls.clientCertPair = { crt: readFileSync(config.TEMPORAL_TLS_CERT_FILE), key: readFileSync(config.TEMPORAL_TLS_KEY_FILE) };
+    if (config.TEMPORAL_TLS_SERVER_CA_CERT_PATH !== undefined)
+      tls.serverRootCACertificate = readFileSync(config.TEMPORAL_TLS_SERVER_CA_CERT_PATH);
+    if (config.TEMPORAL_TLS_CLIENT_CERT_PATH !== undefined && config.TEMPORAL_TLS_CLIENT_KEY_PATH !== undefined) {
+      tls.clientCertPair = {
+        crt: readFileSync(config.TEMPORAL_TLS_CLIENT_CERT_PATH),
+        key: readFileSync(config.TEMPORAL_TLS_CLIENT_KEY_PATH),
+      };
     }
     if (config.TEMPORAL_TLS_SERVER_NAME !== undefined) tls.serverNameOverride = config.TEMPORAL_TLS_SERVER_NAME;
     options.tls = tls;

@@ -38,9 +38,9 @@ const configFor = (env: Record<string, string>): Config =>
 describe('Temporal with mTLS', () => {
   it('when the CA and a client certificate are configured, then a workflow runs through the client and the worker over mTLS', async () => {
     const config = configFor({
-      TEMPORAL_TLS_CA_FILE: certs.ca,
-      TEMPORAL_TLS_CERT_FILE: certs.clientCert,
-      TEMPORAL_TLS_KEY_FILE: certs.clientKey,
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.ca,
+      TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert,
+      TEMPORAL_TLS_CLIENT_KEY_PATH: certs.clientKey,
     });
     const client = await connectTemporal(config);
     const connection = await NativeConnection.connect(temporalConnectionOptions(config));
@@ -62,7 +62,11 @@ describe('Temporal with mTLS', () => {
   });
 
   it('when TEMPORAL_TLS_SERVER_NAME is set, then the server certificate is checked against it instead of the address', async () => {
-    const tls = { TEMPORAL_TLS_CA_FILE: certs.ca, TEMPORAL_TLS_CERT_FILE: certs.clientCert, TEMPORAL_TLS_KEY_FILE: certs.clientKey };
+    const tls = {
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.ca,
+      TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert,
+      TEMPORAL_TLS_CLIENT_KEY_PATH: certs.clientKey,
+    };
     const address = `127.0.0.1:${proxy.port}`; // in the certificate, so only the override can make the check fail
     const wrong = configFor({ ...tls, TEMPORAL_ADDRESS: address, TEMPORAL_TLS_SERVER_NAME: 'elsewhere.invalid' });
     await expect(NativeConnection.connect(temporalConnectionOptions(wrong))).rejects.toThrow(/NotValidForName/);
@@ -77,7 +81,7 @@ describe('Temporal with mTLS', () => {
   });
 
   it('when no client certificate is configured, then the TLS front refuses the connection', async () => {
-    const config = configFor({ TEMPORAL_TLS_CA_FILE: certs.ca });
+    const config = configFor({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.ca });
     const accepted = proxy.clientNames.length;
     // TLS 1.3 finishes the client's side of the handshake before the server checks for a certificate, so the client
     // sees the server's alert, a closed stream or a cancelled call, by timing; the server's own account says why.
@@ -94,9 +98,9 @@ describe('Temporal with mTLS', () => {
 
   it('when the CA does not vouch for the server, then the connection is refused', async () => {
     const config = configFor({
-      TEMPORAL_TLS_CA_FILE: certs.otherCa,
-      TEMPORAL_TLS_CERT_FILE: certs.clientCert,
-      TEMPORAL_TLS_KEY_FILE: certs.clientKey,
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.otherCa,
+      TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert,
+      TEMPORAL_TLS_CLIENT_KEY_PATH: certs.clientKey,
     });
     await expect(NativeConnection.connect(temporalConnectionOptions(config))).rejects.toThrow(/UnknownIssuer/);
   });

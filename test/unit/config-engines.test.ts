@@ -84,7 +84,9 @@ describe('PostgreSQL TLS', () => {
 
 describe('certificate and key files', () => {
   it('when a file is missing, not PEM, a directory or unreadable, then its variable and path are named', () => {
-    expect(failure({ TEMPORAL_TLS_CA_FILE: join(dir, 'nope.pem') })).toMatch(/TEMPORAL_TLS_CA_FILE: cannot read .*nope\.pem \(ENOENT\)/);
+    expect(failure({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: join(dir, 'nope.pem') })).toMatch(
+      /TEMPORAL_TLS_SERVER_CA_CERT_PATH: cannot read .*nope\.pem \(ENOENT\)/,
+    );
     expect(failure({ KAFKA_SSL_CA_FILE: der })).toMatch(/KAFKA_SSL_CA_FILE: .*ca\.der is not PEM/);
     expect(failure({ DATABASE_SSL_CA_FILE: dir })).toMatch(/DATABASE_SSL_CA_FILE: .* is not a file/);
     if (process.getuid?.() !== 0) {
@@ -97,8 +99,10 @@ describe('certificate and key files', () => {
   });
 
   it('when several rules break at once, then every one is listed', () => {
-    const message = failure({ TEMPORAL_TLS_KEY_FILE: otherPem, KAFKA_SSL_CA_FILE: der, DATABASE_SSL_CERT_FILE: pem });
-    expect(message).toMatch(/TEMPORAL_TLS_CERT_FILE \/ TEMPORAL_TLS_KEY_FILE: TEMPORAL_TLS_KEY_FILE is set without TEMPORAL_TLS_CERT_FILE/);
+    const message = failure({ TEMPORAL_TLS_CLIENT_KEY_PATH: otherPem, KAFKA_SSL_CA_FILE: der, DATABASE_SSL_CERT_FILE: pem });
+    expect(message).toMatch(
+      /TEMPORAL_TLS_CLIENT_CERT_PATH \/ TEMPORAL_TLS_CLIENT_KEY_PATH: TEMPORAL_TLS_CLIENT_KEY_PATH is set without TEMPORAL_TLS_CLIENT_CERT_PATH/,
+    );
     expect(message).toMatch(/KAFKA_SSL_CA_FILE: .* is not PEM/);
     expect(message).toMatch(/DATABASE_SSL_KEY_FILE/);
   });
@@ -142,7 +146,7 @@ describe('Kafka SSL and SASL', () => {
 describe('Temporal TLS, mTLS and API key', () => {
   it('when an API key, a CA or a server name is set, then TLS is on', () => {
     expect(loadConfig({ TEMPORAL_API_KEY: 'k' }).TEMPORAL_TLS).toBe(true);
-    expect(loadConfig({ TEMPORAL_TLS_CA_FILE: pem }).TEMPORAL_TLS).toBe(true);
+    expect(loadConfig({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: pem }).TEMPORAL_TLS).toBe(true);
     expect(loadConfig({ TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' }).TEMPORAL_TLS).toBe(true);
     expect(loadConfig({ TEMPORAL_TLS: 'true' }).TEMPORAL_TLS).toBe(true);
   });
@@ -154,10 +158,14 @@ describe('Temporal TLS, mTLS and API key', () => {
   });
 
   it('when a client certificate lacks its key, then both variables are named', () => {
-    expect(failure({ TEMPORAL_TLS_CERT_FILE: pem })).toMatch(
-      /TEMPORAL_TLS_CERT_FILE \/ TEMPORAL_TLS_KEY_FILE: TEMPORAL_TLS_CERT_FILE is set without TEMPORAL_TLS_KEY_FILE/,
+    expect(failure({ TEMPORAL_TLS_CLIENT_CERT_PATH: pem })).toMatch(
+      /TEMPORAL_TLS_CLIENT_CERT_PATH \/ TEMPORAL_TLS_CLIENT_KEY_PATH: TEMPORAL_TLS_CLIENT_CERT_PATH is set without TEMPORAL_TLS_CLIENT_KEY_PATH/,
     );
-    const mtls = loadConfig({ TEMPORAL_TLS_CERT_FILE: pem, TEMPORAL_TLS_KEY_FILE: otherPem, TEMPORAL_NAMESPACE: 'orders.a1b2c' });
+    const mtls = loadConfig({
+      TEMPORAL_TLS_CLIENT_CERT_PATH: pem,
+      TEMPORAL_TLS_CLIENT_KEY_PATH: otherPem,
+      TEMPORAL_NAMESPACE: 'orders.a1b2c',
+    });
     expect(mtls.TEMPORAL_TLS).toBe(true);
     expect(mtls.TEMPORAL_NAMESPACE).toBe('orders.a1b2c');
   });

@@ -1,6 +1,9 @@
 // The config module: defaults, duration parsing and refusal of unsafe settings.
-import { describe, expect, it } from '@jest/globals';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig, renamedVariableWarnings } from '../../src/config.ts';
 
 describe('loadConfig', () => {
   it('when nothing is set, then the documented defaults apply', () => {
@@ -61,5 +64,53 @@ describe('loadConfig', () => {
       'https://a.example',
       'https://b.example',
     ]);
+  });
+});
+
+describe("Temporal's own variable names", () => {
+  const base = { NODE_ENV: 'test' };
+  // The files must exist and look like PEM (the config checks both at start); what they hold does not matter here.
+  const dir = mkdtempSync(path.join(tmpdir(), 'temporal-names-'));
+  const [ca, cert, key] = ['ca.pem', 'c.pem', 'k.pem'].map((name) => {
+    writeFileSync(path.join(dir, name), '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n');
+    return path.join(dir, name);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('when the Temporal names are set, then they configure the connection', () => {
+    const config = loadConfig({
+      ...base,
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: ca,
+      TEMPORAL_TLS_CLIENT_CERT_PATH: cert,
+      TEMPORAL_TLS_CLIENT_KEY_PATH: key,
+    });
+    expect([
+      config.TEMPORAL_TLS,
+      config.TEMPORAL_TLS_SERVER_CA_CERT_PATH,
+      config.TEMPORAL_TLS_CLIENT_CERT_PATH,
+      config.TEMPORAL_TLS_CLIENT_KEY_PATH,
+    ]).toEqual([true, ca, cert, key]);
+    expect(renamedVariableWarnings({ ...base, TEMPORAL_TLS_SERVER_CA_CERT_PATH: ca })).toEqual([]);
+  });
+
+  it('when the former names are set, then they still work, each with a warning naming its new name', () => {
+    const env = { ...base, TEMPORAL_TLS_CA_FILE: ca, TEMPORAL_TLS_CERT_FILE: cert, TEMPORAL_TLS_KEY_FILE: key };
+    const config = loadConfig(env);
+    expect([config.TEMPORAL_TLS_SERVER_CA_CERT_PATH, config.TEMPORAL_TLS_CLIENT_CERT_PATH, config.TEMPORAL_TLS_CLIENT_KEY_PATH]).toEqual([
+      ca,
+      cert,
+      key,
+    ]);
+    expect(renamedVariableWarnings(env)).toEqual([
+      expect.stringMatching(/^TEMPORAL_TLS_CA_FILE is deprecated: use TEMPORAL_TLS_SERVER_CA_CERT_PATH/),
+      expect.stringMatching(/^TEMPORAL_TLS_CERT_FILE is deprecated: use TEMPORAL_TLS_CLIENT_CERT_PATH/),
+      expect.stringMatching(/^TEMPORAL_TLS_KEY_FILE is deprecated: use TEMPORAL_TLS_CLIENT_KEY_PATH/),
+    ]);
+  });
+
+  it('when a former name and its new name disagree, then the configuration is refused naming both', () => {
+    expect(() => loadConfig({ ...base, TEMPORAL_TLS_CA_FILE: ca, TEMPORAL_TLS_SERVER_CA_CERT_PATH: cert })).toThrow(
+      /TEMPORAL_TLS_CA_FILE: set next to TEMPORAL_TLS_SERVER_CA_CERT_PATH with another value/,
+    );
   });
 });

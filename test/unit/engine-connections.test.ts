@@ -58,9 +58,9 @@ describe('temporalConnectionOptions', () => {
     const options = temporalConnectionOptions(
       loadConfig({
         TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233',
-        TEMPORAL_TLS_CA_FILE: file('ca.pem'),
-        TEMPORAL_TLS_CERT_FILE: file('cert.pem'),
-        TEMPORAL_TLS_KEY_FILE: file('key.pem'),
+        TEMPORAL_TLS_SERVER_CA_CERT_PATH: file('ca.pem'),
+        TEMPORAL_TLS_CLIENT_CERT_PATH: file('cert.pem'),
+        TEMPORAL_TLS_CLIENT_KEY_PATH: file('key.pem'),
         TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
       }),
     );
