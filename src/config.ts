@@ -130,6 +130,12 @@ const schema = z.object({
   SAGA_MAX_OUTBOX_AGE: duration.default(30_000),
   SAGA_MAX_BRIDGE_LAG: z.coerce.number().int().min(0).default(1000),
   SAGA_MAX_TASK_AGE: duration.default(30_000),
+  // Admission control (src/health/admission.ts): PUT /api/order answers 503 past any of these; 0 switches one off.
+  ADMISSION_MAX_OUTBOX_AGE: duration.default(120_000),
+  ADMISSION_MAX_BRIDGE_LAG: z.coerce.number().int().min(0).default(10_000),
+  ADMISSION_MAX_TASK_AGE: duration.default(60_000),
+  ADMISSION_CHECK_INTERVAL: duration.default(2000),
+  ADMISSION_RETRY_AFTER: duration.default(5000),
   // Prometheus metrics (src/metrics/): false turns off /metrics, the request timing and the metrics server.
   METRICS_ENABLED: bool.default(true),
   // Port of the metrics-only server of a process without the API role (relay, bridge, worker, notifier run alone);

@@ -16,7 +16,8 @@ import type { Metrics } from '../metrics/metrics.ts';
 import { checkReadiness, type Probe } from '../health/readiness.ts';
 import { httpTracingMiddleware } from '../telemetry/http-tracing.ts';
 import { tracingEnabled } from '../telemetry/tracing.ts';
-import type { SagaHealthReport } from '../health/saga-health.ts';
+import type { AdmissionControl } from '../health/admission.ts';
+import { withAdmission, type SagaHealthReport } from '../health/saga-health.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import { CredentialStore } from './auth/credentials.ts';
 import type { AppEnv } from './context.ts';
@@ -42,6 +43,8 @@ export type AppDeps = {
   metrics?: Metrics;
   /** Remembers token checks while it hears PostgreSQL's change notifications; without one, every request reads. */
   credentials?: CredentialStore;
+  /** Refuses new orders while the saga's backlog is over its limits; without one, every order is accepted. */
+  admission?: AdmissionControl;
 };
 
 const ReadinessReport = z
@@ -69,7 +72,17 @@ const ready = route({
   responses: { 200: ok(ReadinessReport, 'Ready'), 503: ok(ReadinessReport, 'Not ready: the failing checks say which') },
 });
 
-export function createApp({ orm, config, log, probes, workflows, sagaHealth, metrics, credentials }: AppDeps): OpenAPIHono<AppEnv> {
+export function createApp({
+  orm,
+  config,
+  log,
+  probes,
+  workflows,
+  sagaHealth,
+  metrics,
+  credentials,
+  admission,
+}: AppDeps): OpenAPIHono<AppEnv> {
   const app = router();
   const credentialStore = credentials ?? new CredentialStore({ ttlMs: 0 });
 
@@ -125,7 +138,8 @@ export function createApp({ orm, config, log, probes, workflows, sagaHealth, met
   app.route('/', authRoutes(config));
   app.route('/', userRoutes());
   app.route('/', productRoutes());
-  app.route('/', orderRoutes({ workflows, log, requestTimeoutMs: config.ORDER_REQUEST_TIMEOUT }));
+  const retryAfterSeconds = Math.max(1, Math.round(config.ADMISSION_RETRY_AFTER / 1000));
+  app.route('/', orderRoutes({ workflows, log, requestTimeoutMs: config.ORDER_REQUEST_TIMEOUT, admission, retryAfterSeconds, metrics }));
   app.route('/', notificationRoutes());
 
   app.openapi(health, (c) => c.json({ status: 'ok' as const }, 200));
@@ -135,7 +149,7 @@ export function createApp({ orm, config, log, probes, workflows, sagaHealth, met
   });
   if (sagaHealth) {
     app.get('/health/saga', async (c) => {
-      const report = await sagaHealth();
+      const report = withAdmission(await sagaHealth(), admission?.state());
       return c.json(report, report.status === 'ok' ? 200 : 503);
     });
   }

@@ -39,6 +39,8 @@ export function overLimits(backlog: Backlog, limits: AdmissionLimits): string[] 
   return reasons;
 }
 
+const STALE_AFTER_MS = 10_000;
+
 export type AdmissionOptions = {
   measure: () => Promise<Backlog>;
   limits: AdmissionLimits;
@@ -53,6 +55,7 @@ export class AdmissionControl {
   private readonly now: () => number;
   private current: AdmissionState = { admitting: true, checkedAt: null };
   private lastStart = Number.NEGATIVE_INFINITY;
+  private decidedAt = Number.NEGATIVE_INFINITY;
   private refreshing: Promise<void> | undefined;
 
   constructor(options: AdmissionOptions) {
@@ -66,9 +69,16 @@ export class AdmissionControl {
     return outboxAgeSeconds > 0 || bridgeLag > 0 || taskAgeSeconds > 0;
   }
 
-  /** The last verdict; starts a new measurement in the background when the last one is older than refreshMs. */
+  /**
+   * The last verdict; starts a new measurement in the background when the last one is older than refreshMs. A
+   * refusal older than STALE_AFTER_MS or five refreshes (no request came for a while, so nothing was measured) is
+   * stale and admits: the first order after a quiet spell is never refused on old news.
+   */
   state(): AdmissionState {
-    if (this.enabled && !this.refreshing && this.now() - this.lastStart >= this.options.refreshMs) void this.refresh();
+    const now = this.now();
+    if (this.enabled && !this.refreshing && now - this.lastStart >= this.options.refreshMs) void this.refresh();
+    const staleAfter = Math.max(STALE_AFTER_MS, 5 * this.options.refreshMs);
+    if (!this.current.admitting && now - this.decidedAt > staleAfter) return { admitting: true, checkedAt: this.current.checkedAt };
     return this.current;
   }
 
@@ -89,7 +99,8 @@ export class AdmissionControl {
   }
 
   private decide(reasons: string[]): void {
-    const checkedAt = new Date(this.now()).toISOString();
+    this.decidedAt = this.now();
+    const checkedAt = new Date(this.decidedAt).toISOString();
     const wasAdmitting = this.current.admitting;
     if (reasons.length === 0) this.current = { admitting: true, checkedAt };
     else this.current = { admitting: false, reasons, since: this.current.admitting ? checkedAt : this.current.since, checkedAt };

@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { Orm } from '../db/orm.ts';
 import { measured, type Measured } from '../lib/deadline.ts';
+import type { AdmissionState } from './admission.ts';
 import type { Kafka } from '../messaging/kafka.ts';
 import { consumedTopics, consumerLags, outboxBacklog, workflowTaskBacklog } from './saga-measurements.ts';
 
@@ -14,7 +15,7 @@ export type SagaMeasurements = {
   bridge: { lag: number } | { error: string };
   workflowTasks: { backlog: number; oldestAgeSeconds: number; pollers: number } | { error: string };
 };
-export type SagaHealthReport = SagaMeasurements & { status: 'ok' | 'degraded'; reasons: string[] };
+export type SagaHealthReport = SagaMeasurements & { status: 'ok' | 'degraded'; reasons: string[]; admission?: AdmissionState };
 
 const MEASURE_TIMEOUT_MS = 3000;
 
@@ -72,4 +73,12 @@ export function sagaHealth({ orm, kafka, temporal, topicPrefix, taskQueue, names
     ]);
     return assessSaga({ outbox: reported(o), bridge: reported(b), workflowTasks: reported(w) }, thresholds);
   };
+}
+
+/** The report with admission control's state; refusing new orders makes the saga degraded, saying why. */
+export function withAdmission(report: SagaHealthReport, admission: AdmissionState | undefined): SagaHealthReport {
+  if (!admission) return report;
+  if (admission.admitting) return { ...report, admission };
+  const reasons = [...report.reasons, ...admission.reasons.map((r) => `admission: refusing new orders: ${r}`)];
+  return { ...report, status: 'degraded', reasons, admission };
 }

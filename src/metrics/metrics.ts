@@ -20,6 +20,7 @@ export type ConsumerMetrics = {
 };
 export type BridgeMetrics = { workflowStartLatency: Histogram; workflowStarts: Counter<'outcome'> };
 export type NotifierMetrics = { notifications: Counter<'event_type' | 'result'> };
+export type AdmissionMetrics = { refusals: Counter };
 
 /** Another exposition appended to the registry's (e.g. the Temporal SDK's own exporter); undefined when unavailable. */
 export type TextSource = () => Promise<string | undefined>;
@@ -114,6 +115,16 @@ export class Metrics {
         name: 'saga_notifications_total',
         help: 'Order outcomes the notifier handled, by event type and result (sent: new row and e-mail; duplicate: a redelivery)',
         labelNames: ['event_type', 'result'] as const,
+        registers: [this.registry],
+      }),
+    }));
+  }
+
+  get admission(): AdmissionMetrics {
+    return this.#once('admission', () => ({
+      refusals: new Counter({
+        name: 'saga_admission_refusals_total',
+        help: 'New orders refused with 503 because the saga backlog was over an admission limit (ADMISSION_MAX_*)',
         registers: [this.registry],
       }),
     }));

@@ -49,6 +49,16 @@ export async function claimIdempotencyKey(
   return typeof first.response === 'string' ? (JSON.parse(first.response) as OrderView) : first.response;
 }
 
+/** Whether an order placed with this key is on record (a retry of it would replay, not place another). */
+export async function hasIdempotentOrder(em: EntityManager, userId: number, key: string): Promise<boolean> {
+  const rows = await em.execute<{ key: string }[]>(
+    `select key from idempotency_keys where user_id = ? and key = ? and order_id is not null
+        and created_at >= now() - interval '${IDEMPOTENCY_WINDOW_HOURS} hours'`,
+    [userId, key],
+  );
+  return rows.length > 0;
+}
+
 /** Stores the first answer under the key (same transaction as the order). */
 export async function recordIdempotentResponse(tx: EntityManager, userId: number, key: string, order: OrderView): Promise<void> {
   await tx.execute('update idempotency_keys set order_id = ?, response = ? where user_id = ? and key = ?', [

@@ -7,6 +7,8 @@ import { pgClientConfig } from '../db/pg-tls.ts';
 import { registerSagaState, SAGA_STATE_KAFKA_RETRY } from '../health/saga-state.ts';
 import { kafkaProbe, postgresProbe, temporalProbe } from '../health/readiness.ts';
 import { sagaHealth } from '../health/saga-health.ts';
+import { AdmissionControl } from '../health/admission.ts';
+import { backlogMeter } from '../health/saga-measurements.ts';
 import type { RoleStarter } from './role.ts';
 
 export const startApiRole: RoleStarter = async (resources) => {
@@ -22,6 +24,26 @@ export const startApiRole: RoleStarter = async (resources) => {
     const kafka = createKafka(config, kafkaLog, { retry: SAGA_STATE_KAFKA_RETRY });
     registerSagaState(metrics, { orm, kafka, topicPrefix: config.KAFKA_TOPIC_PREFIX });
   }
+  const admission = new AdmissionControl({
+    measure: backlogMeter({
+      orm,
+      kafka: resources.kafka(),
+      temporal,
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+    }),
+    limits: {
+      outboxAgeSeconds: config.ADMISSION_MAX_OUTBOX_AGE / 1000,
+      bridgeLag: config.ADMISSION_MAX_BRIDGE_LAG,
+      taskAgeSeconds: config.ADMISSION_MAX_TASK_AGE / 1000,
+    },
+    refreshMs: config.ADMISSION_CHECK_INTERVAL,
+    onChange: (state) =>
+      state.admitting
+        ? log.info('admission: accepting new orders again')
+        : log.warn({ reasons: state.reasons }, `admission: refusing new orders (503): ${state.reasons.join('; ')}`),
+  });
   const credentials = new CredentialStore({ ttlMs: config.AUTH_CACHE_TTL });
   const credentialListener = config.AUTH_CACHE_TTL > 0 ? listenForCredentialChanges(pgClientConfig(config), credentials, log) : undefined;
   const app = createApp({
@@ -30,6 +52,7 @@ export const startApiRole: RoleStarter = async (resources) => {
     log,
     metrics,
     credentials,
+    admission,
     workflows: await resources.orderWorkflows(),
     probes: { postgres: postgresProbe(orm), kafka: kafkaProbe(resources.kafka()), temporal: temporalProbe(temporal) },
     sagaHealth: sagaHealth({

@@ -10,6 +10,8 @@ import type { Logger } from '../../src/logger.ts';
 import type { Config } from '../../src/config.ts';
 import type { OrderWorkflows } from '../../src/orders/order-status-requests.ts';
 import { startTestSaga, type TestSaga } from './saga.ts';
+import type { AdmissionControl } from '../../src/health/admission.ts';
+import type { Metrics } from '../../src/metrics/metrics.ts';
 
 export type ApiResponse<T = any> = { status: number; body: T; text: string; headers: Headers };
 export type RequestOptions = { body?: unknown; rawBody?: string; token?: string; headers?: Record<string, string> };
@@ -38,7 +40,15 @@ const noSaga: OrderWorkflows = {
 
 export async function startTestApi(
   overrides: Record<string, string> = {},
-  options: { saga?: boolean; polling?: boolean; log?: Logger; credentials?: CredentialStore } = {},
+  options: {
+    saga?: boolean;
+    polling?: boolean;
+    log?: Logger;
+    credentials?: CredentialStore;
+    /** Admission control for PUT /api/order, built from the app's config and the test saga (when there is one). */
+    admission?: (deps: { orm: Orm; config: Config; saga: TestSaga | undefined }) => AdmissionControl;
+    metrics?: Metrics;
+  } = {},
 ): Promise<TestApi> {
   const config = testConfig(overrides);
   const orm = await initOrm(config);
@@ -50,6 +60,8 @@ export async function startTestApi(
     probes: {},
     workflows: saga?.workflows ?? noSaga,
     credentials: options.credentials,
+    ...(options.admission && { admission: options.admission({ orm, config, saga }) }),
+    ...(options.metrics && { metrics: options.metrics }),
   });
 
   const request: TestApi['request'] = async (method, path, options = {}) => {

@@ -86,4 +86,18 @@ describe('the admission verdict', () => {
     await admission.refresh();
     expect(measured).toBe(2);
   });
+
+  it('when a refusal is older than 10 s (no request measured since), then it no longer refuses', async () => {
+    let now = 0;
+    const admission = control(
+      async () => ({ ...calm, taskAgeSeconds: ok(90) }),
+      () => now,
+    );
+    await admission.refresh();
+    expect(admission.state().admitting).toBe(false);
+    now = 9000;
+    expect(admission.state().admitting).toBe(false);
+    now = 19_001;
+    expect(admission.state().admitting).toBe(true);
+  });
 });

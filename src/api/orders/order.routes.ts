@@ -6,7 +6,9 @@ import { parseOrderStatus } from '../../domain/order-lifecycle.ts';
 import { deleteOrder, listOrders, loadOrder, ownOrder, placeOrder } from '../../orders/order.service.ts';
 import { isRequestable, requestStatus, type OrderWorkflows, type RequestableStatus } from '../../orders/order-status-requests.ts';
 import { StateConflictError } from '../../domain/errors.ts';
-import { fingerprintOf } from '../../orders/order-idempotency.ts';
+import { fingerprintOf, hasIdempotentOrder } from '../../orders/order-idempotency.ts';
+import type { AdmissionControl } from '../../health/admission.ts';
+import type { Metrics } from '../../metrics/metrics.ts';
 import { orderTimeline } from '../../orders/order-timeline.ts';
 import { db, type AppEnv } from '../context.ts';
 import { toOrderDto } from '../dto.ts';
@@ -169,10 +171,39 @@ const timeline = route({
   responses: { 200: ok(OrderTimelineDto, 'The timeline; `missing` names any part that could not be read'), ...errors(403, 404) },
 });
 
-export type OrderRouteDeps = { workflows: OrderWorkflows; log: Logger; requestTimeoutMs: number };
+export type OrderRouteDeps = {
+  workflows: OrderWorkflows;
+  log: Logger;
+  requestTimeoutMs: number;
+  /** Refuses new orders while the saga's backlog is over its limits (the api role gives it). */
+  admission?: AdmissionControl;
+  /** Seconds a refused client is told to wait (Retry-After). */
+  retryAfterSeconds?: number;
+  metrics?: Metrics;
+};
 
-export function orderRoutes({ workflows, log, requestTimeoutMs }: OrderRouteDeps): OpenAPIHono<AppEnv> {
+export function orderRoutes({
+  workflows,
+  log,
+  requestTimeoutMs,
+  admission,
+  retryAfterSeconds = 5,
+  metrics,
+}: OrderRouteDeps): OpenAPIHono<AppEnv> {
   const app = router();
+  // Registered at start, so /metrics shows 0 before the first refusal.
+  const refusals = metrics?.admission.refusals;
+  /** Throws 503 overloaded while admission is closed, unless the request is the retry of an order already accepted. */
+  const admit = async (c: Context<AppEnv>, key: string | undefined) => {
+    const state = admission?.state();
+    if (!state || state.admitting) return;
+    if (key !== undefined && (await hasIdempotentOrder(db(c), c.var.userId, key))) return;
+    refusals?.inc();
+    throw new AppError('overloaded', `Not accepting new orders right now: ${state.reasons.join('; ')}. Please retry later`, {
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+      details: { reasons: state.reasons },
+    });
+  };
   /** 200 with the order once it got there, 202 with Location while the workflow is still on it. */
   const answer = async (c: Context<AppEnv>, orderId: number, target: RequestableStatus, alreadyThereIsSuccess: boolean) => {
     const request = { userId: c.var.userId, orderId, target, timeoutMs: requestTimeoutMs, alreadyThereIsSuccess };
@@ -199,6 +230,7 @@ export function orderRoutes({ workflows, log, requestTimeoutMs }: OrderRouteDeps
   app.openapi(create, async (c) => {
     const { items } = c.req.valid('json');
     const key = c.req.valid('header')['idempotency-key'];
+    await admit(c, key);
     const idempotency = key === undefined ? undefined : { key, fingerprint: fingerprintOf(items) };
     const { order, replayed } = await placeOrder(db(c), c.var.userId, items, idempotency);
     c.header('Location', `/api/order/${order.id}`);
