@@ -10,6 +10,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
   AccessDeniedError,
   DomainError,
+  EmailTakenError,
   IdempotencyKeyReusedError,
   InUseError,
   NotFoundError,
@@ -111,6 +112,7 @@ const domainCodes = new Map<new (...args: never[]) => DomainError, ProblemCode>(
   [NotFoundError, 'not-found'],
   [AccessDeniedError, 'forbidden'],
   [StateConflictError, 'state-conflict'],
+  [EmailTakenError, 'email-taken'],
   [InUseError, 'in-use'],
   [RuleViolationError, 'rule-violation'],
   [UnavailableError, 'unavailable'],

@@ -24,6 +24,9 @@ export class StateConflictError extends DomainError {}
 /** The thing is still referenced (a product or a user that orders refer to), so it cannot be deleted. */
 export class InUseError extends DomainError {}
 
+/** The e-mail address already belongs to a user (registering, or changing one's address). */
+export class EmailTakenError extends DomainError {}
+
 /** The request is well-formed but breaks a business rule (unknown product, insufficient stock, total too large). */
 export class RuleViolationError extends DomainError {}
 
