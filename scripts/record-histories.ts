@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createActivities } from '../activities/index.ts';
 import type { PaymentProvider } from '../activities/payment.activities.ts';
-import { reserveStock } from '../src/orders/order-stock.ts';
+import { reserveStock } from '../src/products/product-stock.ts';
 import { loadConfig } from '../src/config.ts';
 import { Product, User } from '../src/db/entities.ts';
 import { initOrm, migrate } from '../src/db/orm.ts';

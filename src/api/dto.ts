@@ -3,7 +3,7 @@ import type { IProduct, IUser } from '../db/entities.ts';
 import type { OrderView } from '../orders/order-view.ts';
 import { toJsonNumber } from '../domain/money.ts';
 
-export const toUserDto = (u: IUser) => ({
+export const toUserDto = (u: Pick<IUser, 'id' | 'name' | 'email' | 'createdAt' | 'updatedAt'>) => ({
   id: u.id,
   name: u.name,
   email: u.email,

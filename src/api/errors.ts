@@ -10,7 +10,9 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
   AccessDeniedError,
   DomainError,
+  EmailTakenError,
   IdempotencyKeyReusedError,
+  InUseError,
   NotFoundError,
   RuleViolationError,
   StateConflictError,
@@ -111,6 +113,8 @@ const domainCodes = new Map<new (...args: never[]) => DomainError, ProblemCode>(
   [NotFoundError, 'not-found'],
   [AccessDeniedError, 'forbidden'],
   [StateConflictError, 'state-conflict'],
+  [EmailTakenError, 'email-taken'],
+  [InUseError, 'in-use'],
   [RuleViolationError, 'rule-violation'],
   [UnavailableError, 'unavailable'],
   [IdempotencyKeyReusedError, 'idempotency-key-reused'],

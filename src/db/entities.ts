@@ -47,6 +47,8 @@ export const Order = defineEntity({
     user: () => p.manyToOne(User),
     total: p.decimal().precision(18).scale(2),
     status: p.string().length(20).$type<OrderStatus>(),
+    /** While a declined payment waits: when the order expires unless paid (written by OrderWorkflow; migration 0006). */
+    paymentDueAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(now),
     updatedAt: p.datetime().onCreate(now).onUpdate(now),
     items: () => p.oneToMany(OrderItem).mappedBy('order'),

@@ -21,6 +21,12 @@ export class AccessDeniedError extends DomainError {}
 /** The request does not fit the current state (e.g. deleting an order that is no longer Pending). */
 export class StateConflictError extends DomainError {}
 
+/** The thing is still referenced (a product or a user that orders refer to), so it cannot be deleted. */
+export class InUseError extends DomainError {}
+
+/** The e-mail address already belongs to a user (registering, or changing one's address). */
+export class EmailTakenError extends DomainError {}
+
 /** The request is well-formed but breaks a business rule (unknown product, insufficient stock, total too large). */
 export class RuleViolationError extends DomainError {}
 

@@ -5,7 +5,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { outcomeEvent, type OutcomeOf } from '../domain/events.ts';
 import { enqueueEvent } from '../outbox/outbox.ts';
 import { TRANSITIONS, type OrderStatus, type StatusTransitionName } from '../domain/order-lifecycle.ts';
-import { releaseOrderStock } from './order-stock.ts';
+import { releaseOrderStock } from '../products/product-stock.ts';
 
 type ChangedOrder = { id: number; user_id: number; total: string };
 

@@ -12,10 +12,11 @@ import { discardPendingEvents, enqueueEvent } from '../outbox/outbox.ts';
 import { annotateActiveSpan } from '../telemetry/tracing.ts';
 import { allows, TRANSITIONS } from '../domain/order-lifecycle.ts';
 import { claimIdempotencyKey, recordIdempotentResponse, type IdempotencyKey } from './order-idempotency.ts';
-import { releaseOrderStock, reserveStock, type OrderLine } from './order-stock.ts';
+import { releaseOrderStock, reserveStock, type StockLine } from '../products/product-stock.ts';
 import { findOrderView, listOrderViews, type OrderView } from './order-view.ts';
 
-export type { OrderLine } from './order-stock.ts';
+/** One line of an order: a quantity of one product. */
+export type OrderLine = StockLine;
 
 export type PlacedOrder = { order: OrderView; /** the answer of an earlier request with the same idempotency key */ replayed: boolean };
 

@@ -1,20 +1,14 @@
 // /api/product: the catalogue. Any logged-in user may read it; who may change it is PRODUCT_WRITE_ACCESS (any logged-in
 // user, the original contract, or admins only: the default in production).
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { Product } from '../../db/entities.ts';
-import { formatCents, toCents } from '../../domain/money.ts';
-import { db, entityManager, type AppEnv } from '../context.ts';
+import { z } from '@hono/zod-openapi';
+import { createProduct, deleteProduct, getProduct, listProducts, updateProduct } from '../../products/product.service.ts';
+import { db, type AppEnv } from '../context.ts';
 import { toProductDto } from '../dto.ts';
-import { notFound } from '../../domain/errors.ts';
-import { isoTimestamp } from '../../db/sql.ts';
 import { AppError } from '../errors.ts';
 import { errors, jsonBody, link, ok, route, router } from '../openapi.ts';
-import { setAvailableStock } from '../../orders/order-stock.ts';
 import { DEFAULT_PAGE_SIZE, linkHeader, linkNext, pageOf, PageQuery } from '../pagination.ts';
 import { CreateProductRequest, IdParam, Message, ProductDto, UpdateProductRequest } from '../schemas.ts';
-import { z } from '@hono/zod-openapi';
 
 const tags = ['Products'];
 const list = route({
@@ -83,54 +77,19 @@ const remove = route({
   responses: { 200: ok(Message, 'Deleted', undefined, { getDeletedProduct: link('getProduct', 'path') }), ...errors(404, 409) },
 });
 
-// Reads go straight to SQL (no entity hydration: the hot path of a catalogue); writes use the entity.
-const PRODUCT_ROW = `select id, name, description, price::text as price, stock, ${isoTimestamp('created_at')} as "createdAt" from products`;
-type ProductRow = { id: number; name: string; description: string | null; price: string; stock: number; createdAt: string };
-
-async function readProduct(em: EntityManager, id: number): Promise<ProductRow> {
-  const [row] = await em.execute<ProductRow[]>(`${PRODUCT_ROW} where id = ?`, [id]);
-  if (!row) throw notFound('Product', id);
-  return row;
-}
-
-async function findProduct(em: EntityManager, id: number) {
-  const product = await em.findOne(Product, id);
-  if (!product) throw notFound('Product', id);
-  return product;
-}
-
-async function referencingOrders(em: EntityManager, productId: number): Promise<number> {
-  const [row] = await em.execute<{ n: string }[]>('select count(distinct order_id) as n from order_items where product_id = ?', [
-    productId,
-  ]);
-  return Number(row?.n ?? 0);
-}
-
-const inUse = (orderCount: number) =>
-  new AppError('in-use', 'Cannot delete product that is referenced in orders', { details: { orderCount } });
-
 export function productRoutes(): OpenAPIHono<AppEnv> {
   const app = router();
   app.openapi(list, async (c) => {
     const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid('query');
-    const rows = await db(c).execute<ProductRow[]>(`${PRODUCT_ROW} where id > ? order by id limit ?`, [cursor ?? 0, limit + 1]);
-    const { rows: products, next } = pageOf(rows, limit);
+    const { rows: products, next } = pageOf(await listProducts(db(c), { limit, after: cursor }), limit);
     linkNext(c, next);
     return c.json(products.map(toProductDto), 200);
   });
 
-  app.openapi(getOne, async (c) => c.json(toProductDto(await readProduct(db(c), c.req.valid('param').id)), 200));
+  app.openapi(getOne, async (c) => c.json(toProductDto(await getProduct(db(c), c.req.valid('param').id)), 200));
 
   app.openapi(create, async (c) => {
-    const body = c.req.valid('json');
-    const em = entityManager(c);
-    const product = em.create(Product, {
-      name: body.name,
-      description: body.description ?? null,
-      price: formatCents(toCents(body.price)),
-      stock: body.stock,
-    });
-    await em.flush();
+    const product = await createProduct(db(c), c.req.valid('json'));
     c.header('Location', `/api/product/${product.id}`);
     return c.json(toProductDto(product), 201);
   });
@@ -139,30 +98,11 @@ export function productRoutes(): OpenAPIHono<AppEnv> {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     if (body.id !== id) throw new AppError('id-mismatch', `Product ID mismatch: the path says ${id}, the body says ${body.id}`);
-    await db(c).transactional(async (tx) => {
-      await setAvailableStock(tx, id, body.stock);
-      await tx.execute('update products set name = ?, description = ?, price = ? where id = ?', [
-        body.name,
-        body.description ?? null,
-        formatCents(toCents(body.price)),
-        id,
-      ]);
-    });
-    return c.json(toProductDto(await readProduct(db(c), id)), 200);
+    return c.json(toProductDto(await updateProduct(db(c), id, body)), 200);
   });
 
   app.openapi(remove, async (c) => {
-    const { id } = c.req.valid('param');
-    const em = entityManager(c);
-    const product = await findProduct(em, id);
-    const orderCount = await referencingOrders(em, id);
-    if (orderCount > 0) throw inUse(orderCount);
-    try {
-      await em.remove(product).flush();
-    } catch (err) {
-      if (err instanceof ForeignKeyConstraintViolationException) throw inUse(await referencingOrders(em.fork(), id));
-      throw err;
-    }
+    await deleteProduct(db(c), c.req.valid('param').id);
     return c.json({ message: 'Product deleted successfully' }, 200);
   });
   return app;

@@ -1,5 +1,7 @@
-// An order's stock: reserved when the order is placed, given back when a transition that releases stock happens
-// (cancel, expire, delete). Both run inside the caller's transaction, next to the change that justifies them.
+// A product's stock: reserved when an order is placed, given back when a transition that releases stock happens
+// (cancel, expire, delete), and set by an admin's correction. All run inside the caller's transaction, next to the
+// change that justifies them. Rows are always locked in ascending product id order, so concurrent orders cannot
+// deadlock. The orders module (src/orders/) calls the reservation and the release; the catalogue the correction.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { notFound, RuleViolationError } from '../domain/errors.ts';
 import { STOCK_HOLDING_STATUSES } from '../domain/order-lifecycle.ts';
@@ -7,18 +9,21 @@ import { STOCK_HOLDING_STATUSES } from '../domain/order-lifecycle.ts';
 /** The stock column is a PostgreSQL integer. */
 export const MAX_STOCK = 2_147_483_647;
 
-export type OrderLine = { productId: number; quantity: number };
+/** A quantity of one product, as an order line asks for it. */
+export type StockLine = { productId: number; quantity: number };
 export type ReservedProduct = { name: string; price: string };
+
+/** The lines in the order their product rows are locked: ascending product id (the same in every transaction). */
+export const inLockOrder = <T extends StockLine>(lines: readonly T[]): T[] => [...lines].sort((a, b) => a.productId - b.productId);
 
 /**
  * Takes each line's quantity off its product's stock with a conditional update (stock >= quantity), so stock never
  * goes negative. Rows are locked in ascending product id order, so concurrent orders cannot deadlock. Returns each
  * product's name and current price; throws RuleViolationError for an unknown product or insufficient stock.
  */
-export async function reserveStock(tx: EntityManager, lines: OrderLine[]): Promise<Map<number, ReservedProduct>> {
+export async function reserveStock(tx: EntityManager, lines: StockLine[]): Promise<Map<number, ReservedProduct>> {
   const products = new Map<number, ReservedProduct>();
-  const byProduct = [...lines].sort((a, b) => a.productId - b.productId);
-  for (const { productId, quantity } of byProduct) {
+  for (const { productId, quantity } of inLockOrder(lines)) {
     const [reserved] = await tx.execute<ReservedProduct[]>(
       'update products set stock = stock - ? where id = ? and stock >= ? returning name, price',
       [quantity, productId, quantity],
@@ -52,21 +57,27 @@ export async function releaseOrderStock(tx: EntityManager, orderId: number): Pro
 }
 
 /**
- * Sets a product's available stock (an admin's correction). Units reserved by open orders are not part of it: they
- * come back when those orders are cancelled, expire or are deleted, so the new stock plus what is reserved must still
- * fit the column, or that release would overflow. The product row is locked first, which holds off concurrent
- * reservations of it until this transaction ends, so the reserved sum cannot change underneath the check.
+ * Units reserved by open orders are not part of a product's available stock: they come back when those orders are
+ * cancelled, expire or are deleted, so the new stock plus what is reserved must still fit the column, or that release
+ * would overflow. Throws RuleViolationError (with the reserved units and the largest stock allowed) when it does not.
+ */
+export function ensureStockFits(stock: number, reserved: number): void {
+  if (stock + reserved <= MAX_STOCK) return;
+  throw new RuleViolationError(
+    `Stock ${stock} plus the ${reserved} units reserved by open orders exceeds ${MAX_STOCK}, the largest stock a product can have`,
+    { reserved, maxStock: MAX_STOCK - reserved },
+  );
+}
+
+/**
+ * Sets a product's available stock (an admin's correction), within ensureStockFits. The product row is locked first,
+ * which holds off concurrent reservations of it until this transaction ends, so the reserved sum cannot change
+ * underneath the check.
  */
 export async function setAvailableStock(tx: EntityManager, productId: number, stock: number): Promise<void> {
   const [locked] = await tx.execute<{ id: number }[]>('select id from products where id = ? for update', [productId]);
   if (!locked) throw notFound('Product', productId);
-  const reserved = await reservedStock(tx, productId);
-  if (stock + reserved > MAX_STOCK) {
-    throw new RuleViolationError(
-      `Stock ${stock} plus the ${reserved} units reserved by open orders exceeds ${MAX_STOCK}, the largest stock a product can have`,
-      { reserved, maxStock: MAX_STOCK - reserved },
-    );
-  }
+  ensureStockFits(stock, await reservedStock(tx, productId));
   await tx.execute('update products set stock = ? where id = ?', [stock, productId]);
 }
 
