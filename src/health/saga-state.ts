@@ -76,24 +76,26 @@ export function registerSagaState(metrics: Metrics, { orm, kafka, topicPrefix }:
       }
     },
   });
-  new Gauge({
-    name: 'saga_outbox_pending_events',
-    help: 'Outbox events not yet published by the relay (NaN when the database did not answer)',
-    registers,
-    async collect() {
-      const { outbox } = await snapshot();
-      this.set(outbox.ok ? outbox.value.pending : Number.NaN);
-    },
-  });
-  new Gauge({
-    name: 'saga_outbox_oldest_pending_age_seconds',
-    help: 'Age of the oldest outbox event not yet published (0 when none; NaN when the database did not answer)',
-    registers,
-    async collect() {
-      const { outbox } = await snapshot();
-      this.set(outbox.ok ? outbox.value.oldestAgeSeconds : Number.NaN);
-    },
-  });
+  const outboxGauge = (name: string, help: string, figure: keyof OutboxBacklog) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      async collect() {
+        const { outbox } = await snapshot();
+        this.set(outbox.ok ? outbox.value[figure] : Number.NaN);
+      },
+    });
+  outboxGauge(
+    'saga_outbox_pending_events',
+    'Outbox events not yet published by the relay (NaN when the database did not answer)',
+    'pending',
+  );
+  outboxGauge(
+    'saga_outbox_oldest_pending_age_seconds',
+    'Age of the oldest outbox event not yet published (0 when none; NaN when the database did not answer)',
+    'oldestAgeSeconds',
+  );
   new Gauge({
     name: 'saga_orders',
     help: 'Orders by status (every status, 0 when none)',

@@ -24,15 +24,17 @@ export const startApiRole: RoleStarter = async (resources) => {
     const kafka = createKafka(config, kafkaLog, { retry: SAGA_STATE_KAFKA_RETRY });
     registerSagaState(metrics, { orm, kafka, topicPrefix: config.KAFKA_TOPIC_PREFIX });
   }
+  // What /health/saga and admission control measure the saga's backlog with.
+  const saga = {
+    orm,
+    kafka: resources.kafka(),
+    temporal,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+  };
   const admission = new AdmissionControl({
-    measure: backlogMeter({
-      orm,
-      kafka: resources.kafka(),
-      temporal,
-      topicPrefix: config.KAFKA_TOPIC_PREFIX,
-      namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-    }),
+    measure: backlogMeter(saga),
     limits: {
       outboxAgeSeconds: config.ADMISSION_MAX_OUTBOX_AGE / 1000,
       bridgeLag: config.ADMISSION_MAX_BRIDGE_LAG,
@@ -56,12 +58,7 @@ export const startApiRole: RoleStarter = async (resources) => {
     workflows: await resources.orderWorkflows(),
     probes: { postgres: postgresProbe(orm), kafka: kafkaProbe(resources.kafka()), temporal: temporalProbe(temporal) },
     sagaHealth: sagaHealth({
-      orm,
-      kafka: resources.kafka(),
-      temporal,
-      topicPrefix: config.KAFKA_TOPIC_PREFIX,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      namespace: config.TEMPORAL_NAMESPACE,
+      ...saga,
       thresholds: {
         outboxAgeSeconds: config.SAGA_MAX_OUTBOX_AGE / 1000,
         bridgeLag: config.SAGA_MAX_BRIDGE_LAG,
