@@ -33,9 +33,9 @@ beforeAll(async () => {
   // Visibility catches up with the runs a moment later.
   await eventually(
     async () => {
-      let n = 0;
-      for await (const _ of api.saga!.client.workflow.list({ query })) n++;
-      return n;
+      const listed: string[] = [];
+      for await (const execution of api.saga!.client.workflow.list({ query })) listed.push(execution.workflowId);
+      return listed.length;
     },
     (n) => n === 2,
     { what: 'both runs listed' },
