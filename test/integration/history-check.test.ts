@@ -1,9 +1,10 @@
 // The deploy's history check against the real Temporal dev server: the histories of order workflows that ran here
 // (one completed, one still waiting for payment) replay against this checkout's workflow code, and fail against a
-// changed, unversioned one.
+// changed, unversioned one; and the patches the open one recorded are listed.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { checkLiveHistories, defaultHistoryQuery } from '../../src/temporal/history-check.ts';
+import { patchUsage } from '../../src/temporal/patch-usage.ts';
 import { startTestApi, type TestApi } from '../helpers/api.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { createOrder, createProduct, expectStatus, sql } from './api/support.ts';
@@ -67,5 +68,16 @@ describe('checking live histories before a deploy', () => {
     expect(defaultHistoryQuery(24, now)).toBe(
       "WorkflowType = 'orderWorkflow' AND (ExecutionStatus = 'Running' OR CloseTime > '2026-12-05T12:00:00.000Z')",
     );
+  });
+
+  it('when the patches of the open runs are listed, then the waiting run recorded every patch it reached', async () => {
+    const usage = await patchUsage(api.saga!.client, `${query} AND ExecutionStatus = 'Running'`);
+    expect(usage.map((u) => [u.patch, u.openRuns, u.recorded, u.mayNeedOldBranch])).toEqual([
+      ['local-db-steps', 1, 1, 0],
+      ['record-payment-due', 1, 1, 0],
+      ['local-payment', 1, 1, 0],
+      // Reached only by a run that finds its order already final: the waiting run has not, so it counts (safe side).
+      ['adopt-final-status', 1, 0, 1],
+    ]);
   });
 });
