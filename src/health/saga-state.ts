@@ -96,32 +96,33 @@ export function registerSagaState(metrics: Metrics, { orm, kafka, topicPrefix }:
     'Age of the oldest outbox event not yet published (0 when none; NaN when the database did not answer)',
     'oldestAgeSeconds',
   );
-  new Gauge({
-    name: 'saga_orders',
-    help: 'Orders by status (every status, 0 when none)',
-    labelNames: ['status'] as const,
-    registers,
-    async collect() {
-      this.reset();
-      const { orders } = await snapshot();
-      if (!orders.ok) return;
-      const counts = new Map(orders.value.map((r) => [r.status, r.count]));
-      for (const status of ORDER_STATUSES) this.set({ status }, counts.get(status) ?? 0);
-    },
-  });
-  new Gauge({
-    name: 'saga_orders_oldest_age_seconds',
-    help: 'Age of the oldest order still Pending (the saga backlog) or Processing (charging or awaiting payment) among orders placed through the API (with an OrderCreated event); 0 when none',
-    labelNames: ['status'] as const,
-    registers,
-    async collect() {
-      this.reset();
-      const { orders } = await snapshot();
-      if (!orders.ok) return;
-      const ages = new Map(orders.value.map((r) => [r.status, r.oldestAgeSeconds]));
-      for (const status of OPEN_STATUSES) this.set({ status }, Math.max(0, ages.get(status) ?? 0));
-    },
-  });
+  /** A per-status gauge of the orders measurement: `value` for each of `statuses`, nothing when it failed. */
+  const ordersGauge = (
+    name: string,
+    help: string,
+    statuses: readonly string[],
+    value: (row: OrdersByStatus[number] | undefined) => number,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['status'] as const,
+      registers,
+      async collect() {
+        this.reset();
+        const { orders } = await snapshot();
+        if (!orders.ok) return;
+        const byStatus = new Map(orders.value.map((r) => [r.status, r]));
+        for (const status of statuses) this.set({ status }, value(byStatus.get(status)));
+      },
+    });
+  ordersGauge('saga_orders', 'Orders by status (every status, 0 when none)', ORDER_STATUSES, (row) => row?.count ?? 0);
+  ordersGauge(
+    'saga_orders_oldest_age_seconds',
+    'Age of the oldest order still Pending (the saga backlog) or Processing (charging or awaiting payment) among orders placed through the API (with an OrderCreated event); 0 when none',
+    OPEN_STATUSES,
+    (row) => Math.max(0, row?.oldestAgeSeconds ?? 0),
+  );
   new Gauge({
     name: 'saga_consumer_lag_messages',
     help: "Messages of a topic partition a consumer group has not consumed yet (end offset minus the group's committed offset)",
