@@ -6,7 +6,7 @@
 import type { Orm } from '../src/db/orm.ts';
 import type { StatusTransitionName } from '../src/domain/order-lifecycle.ts';
 import { TRANSITIONS } from '../src/domain/order-lifecycle.ts';
-import { applyTransition, currentStatus } from '../src/orders/order-transitions.ts';
+import { applyTransition, currentState } from '../src/orders/order-transitions.ts';
 import type { StatusChange } from '../workflows/order.definitions.ts';
 
 /** The transition each activity applies. The activity names are part of the recorded workflow histories: keep them. */
@@ -29,7 +29,12 @@ export function createOrderActivities({ orm }: { orm: Orm }): OrderActivities {
   const run = (orderId: number, name: StatusTransitionName): Promise<StatusChange> =>
     orm.em.fork().transactional(async (tx) => {
       if (await applyTransition(tx, orderId, name)) return { status: TRANSITIONS[name].to, changed: true };
-      return { status: (await currentStatus(tx, orderId)) ?? 'Missing', changed: false };
+      const found = await currentState(tx, orderId);
+      if (!found) return { status: 'Missing', changed: false };
+      // A start that finds the order already Processing tells the run where the earlier run got to (v6 resumes).
+      if (name === 'start' && found.status === 'Processing')
+        return { status: found.status, changed: false, paymentDueAt: found.paymentDueAt };
+      return { status: found.status, changed: false };
     });
   const entries = Object.entries(ACTIVITY_TRANSITIONS).map(([activity, name]) => [activity, (orderId: number) => run(orderId, name)]);
   const recordPaymentDue = async (orderId: number, dueAt: string): Promise<boolean> => {

@@ -136,6 +136,13 @@ const schema = z.object({
   ADMISSION_MAX_TASK_AGE: duration.default(60_000),
   ADMISSION_CHECK_INTERVAL: duration.default(2000),
   ADMISSION_RETRY_AFTER: duration.default(5000),
+  // The reconciler role (src/reconciler/): how often it compares the database with Temporal, how old a disagreement
+  // must be before it counts as drift, how much one pass reads per check, and whether it repairs or only reports.
+  RECONCILE_INTERVAL: duration.default(30_000),
+  RECONCILE_GRACE: duration.default(60_000),
+  RECONCILE_BATCH: z.coerce.number().int().min(1).max(10_000).default(200),
+  RECONCILE_MODE: z.enum(['repair', 'report']).default('repair'),
+  RECONCILE_MAX_OUTBOX_AGE: duration.default(300_000),
   // Prometheus metrics (src/metrics/): false turns off /metrics, the request timing and the metrics server.
   METRICS_ENABLED: bool.default(true),
   // Port of the metrics-only server of a process without the API role (relay, bridge, worker, notifier run alone);

@@ -1,5 +1,5 @@
 // Process entry point: `node src/main.ts <role|command>`.
-//   roles:    api | relay | bridge | worker | notifier | all (every role in one process), or a comma-separated list
+//   roles:    api | relay | bridge | worker | notifier | reconciler | all (every role in one process), or a comma-separated list
 //             of roles (e.g. `api,relay,bridge,notifier`: everything but the worker), started in the order of `all`
 //   commands: migrate | seed (one-shot; the api role also migrates and, with SEED_DEMO_DATA, seeds at start)
 // Owns the process lifecycle: SIGINT/SIGTERM stop the roles in reverse start order, then close shared clients.
@@ -13,6 +13,7 @@ import { startWorkerRole } from './roles/worker.role.ts';
 import { startNotifierRole } from './roles/notifier.role.ts';
 import { startBridgeRole } from './roles/bridge.role.ts';
 import { startRelayRole } from './roles/relay.role.ts';
+import { startReconcilerRole } from './roles/reconciler.role.ts';
 import { startMetricsServer, type MetricsServer } from './metrics/server.ts';
 import { loopReadiness } from './lib/loop-state.ts';
 import { installTracing, otlpTracesUrl } from './telemetry/tracing.ts';
@@ -23,12 +24,13 @@ const roles: Record<string, RoleStarter> = {
   bridge: startBridgeRole,
   relay: startRelayRole,
   api: startApiRole,
+  reconciler: startReconcilerRole,
 };
 /** Start order for `all`: consumers of work before its producers, so nothing waits on a missing role. */
-const allRoles = ['worker', 'notifier', 'bridge', 'relay', 'api'];
-/** Stop order: first no new orders, then the Kafka side together (each drains its own in-flight work), the worker last
+const allRoles = ['worker', 'notifier', 'bridge', 'relay', 'api', 'reconciler'];
+/** Stop order: first no new orders and no repairs, then the Kafka side together (each drains its own in-flight work), the worker last
  * so activities started for in-flight messages can finish. */
-const stopWaves = [['api'], ['relay', 'bridge', 'notifier'], ['worker']];
+const stopWaves = [['api', 'reconciler'], ['relay', 'bridge', 'notifier'], ['worker']];
 
 async function main(): Promise<void> {
   const what = process.argv[2] ?? 'all';

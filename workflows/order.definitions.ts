@@ -59,6 +59,12 @@ export const searchAttributes = {
 };
 
 /** Result of a database status change made by an activity: the order's status afterwards, or Missing. */
-export type StatusChange = { status: OrderStatus | 'Missing'; changed: boolean };
+export type StatusChange = {
+  status: OrderStatus | 'Missing';
+  changed: boolean;
+  /** markProcessing on an order that was already Processing: its recorded payment due time (v3), if any. A run that
+   * finds one resumes the wait of an earlier run instead of charging again (v6). Absent in older histories. */
+  paymentDueAt?: string | null;
+};
 
 export type PaymentResult = { approved: boolean; reference: string };

@@ -25,6 +25,10 @@
 //       attempt, and Temporal's OrderStatus must still say what the database says.
 //       Its history set is recorded the way the API drives runs since then: requests arrive as the orderRequest signal,
 //       one of them (paid-during-charge) while the charge holds the workflow task.
+//   v6  patch RESUME_FROM_DATABASE: a run that finds its order already Processing with a payment due time (an earlier
+//       run was terminated or lost after a declined charge, and the reconciler started this one) waits for payment
+//       until that due time instead of charging again and restarting the expiry clock. An order found Processing
+//       without a due time was still being charged: the charge runs again, idempotent by its key.
 import {
   allHandlersFinished,
   condition,
@@ -65,6 +69,8 @@ export const LOCAL_PAYMENT = 'local-payment';
 export const ADOPT_FINAL_STATUS = 'adopt-final-status';
 /** v3: when payment was declined, the expiry time is written to the order row (its `paymentDueAt`). */
 export const RECORD_PAYMENT_DUE = 'record-payment-due';
+/** v6: a run for an order already awaiting payment resumes that wait (its due time from the database). */
+export const RESUME_FROM_DATABASE = 'resume-from-database';
 
 type Payments = ReturnType<typeof createPaymentActivities>;
 const paymentRetry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 } as const;
@@ -136,8 +142,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
     return state;
   }
   setStatus('Processing');
+  // The marker is only recorded by runs that resume, so the histories of ordinary runs do not change.
+  const resumedDueAt = !started.changed && started.paymentDueAt && patched(RESUME_FROM_DATABASE) ? started.paymentDueAt : null;
 
-  if (!cancelRequested && !paymentConfirmed) {
+  if (resumedDueAt === null && !cancelRequested && !paymentConfirmed) {
     state.phase = 'charging';
     const payment = await payments.chargePayment({ orderId: input.orderId, total: input.total });
     state.paymentApproved = payment.approved;
@@ -146,9 +154,15 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
 
   if (!paymentConfirmed && !cancelRequested) {
     state.phase = 'awaiting-payment';
-    state.expiresAt = new Date(Date.now() + input.expiryMs).toISOString();
-    if (patched(RECORD_PAYMENT_DUE)) await db.recordPaymentDue(input.orderId, state.expiresAt);
-    await condition(() => paymentConfirmed || cancelRequested, input.expiryMs);
+    if (resumedDueAt !== null) {
+      state.expiresAt = resumedDueAt;
+      const remainingMs = Date.parse(resumedDueAt) - Date.now();
+      if (remainingMs > 0) await condition(() => paymentConfirmed || cancelRequested, remainingMs);
+    } else {
+      state.expiresAt = new Date(Date.now() + input.expiryMs).toISOString();
+      if (patched(RECORD_PAYMENT_DUE)) await db.recordPaymentDue(input.orderId, state.expiresAt);
+      await condition(() => paymentConfirmed || cancelRequested, input.expiryMs);
+    }
   }
 
   state.phase = 'finishing';

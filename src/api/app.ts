@@ -19,6 +19,7 @@ import { tracingEnabled } from '../telemetry/tracing.ts';
 import type { AdmissionControl } from '../health/admission.ts';
 import { withAdmission, type SagaHealthReport } from '../health/saga-health.ts';
 import { authRoutes } from './auth/auth.routes.ts';
+import { driftRoutes } from './admin/drift.routes.ts';
 import { CredentialStore } from './auth/credentials.ts';
 import type { AppEnv } from './context.ts';
 import { docsRoutes } from './docs.ts';
@@ -141,6 +142,7 @@ export function createApp({
   const retryAfterSeconds = Math.max(1, Math.round(config.ADMISSION_RETRY_AFTER / 1000));
   app.route('/', orderRoutes({ workflows, log, requestTimeoutMs: config.ORDER_REQUEST_TIMEOUT, admission, retryAfterSeconds, metrics }));
   app.route('/', notificationRoutes());
+  app.route('/', driftRoutes());
 
   app.openapi(health, (c) => c.json({ status: 'ok' as const }, 200));
   app.openapi(ready, async (c) => {

@@ -3,7 +3,7 @@
 // process without the API role). Each role's metric families are created the first time the role asks for them, so
 // a process shows only the metrics of the roles it runs. Conventions: units in names (`_seconds`, `_total`), label
 // values from small fixed sets (route templates, topics, statuses, reason codes), never an order or user id.
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Seconds; an HTTP request may wait up to ORDER_REQUEST_TIMEOUT (10 s) for a workflow. */
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -21,6 +21,13 @@ export type ConsumerMetrics = {
 export type BridgeMetrics = { workflowStartLatency: Histogram; workflowStarts: Counter<'outcome'> };
 export type NotifierMetrics = { notifications: Counter<'event_type' | 'result'> };
 export type AdmissionMetrics = { refusals: Counter };
+export type ReconcilerMetrics = {
+  found: Counter<'kind'>;
+  repaired: Counter<'kind'>;
+  open: Gauge<'kind'>;
+  passes: Counter<'result'>;
+  passDuration: Histogram;
+};
 
 /** Another exposition appended to the registry's (e.g. the Temporal SDK's own exporter); undefined when unavailable. */
 export type TextSource = () => Promise<string | undefined>;
@@ -125,6 +132,41 @@ export class Metrics {
       refusals: new Counter({
         name: 'saga_admission_refusals_total',
         help: 'New orders refused with 503 because the saga backlog was over an admission limit (ADMISSION_MAX_*)',
+        registers: [this.registry],
+      }),
+    }));
+  }
+
+  get reconciler(): ReconcilerMetrics {
+    return this.#once('reconciler', () => ({
+      found: new Counter({
+        name: 'saga_drift_found_total',
+        help: 'Disagreements between the database and Temporal the reconciler found, by drift kind (each pass counts again)',
+        labelNames: ['kind'] as const,
+        registers: [this.registry],
+      }),
+      repaired: new Counter({
+        name: 'saga_drift_repaired_total',
+        help: 'Drift the reconciler repaired, by drift kind',
+        labelNames: ['kind'] as const,
+        registers: [this.registry],
+      }),
+      open: new Gauge({
+        name: 'saga_drift_open',
+        help: 'Drift the last reconciler pass found and left as it was (report mode, report-only kinds, failed repairs), by kind',
+        labelNames: ['kind'] as const,
+        registers: [this.registry],
+      }),
+      passes: new Counter({
+        name: 'saga_reconcile_passes_total',
+        help: 'Reconciler passes, by result (done; skipped: another reconciler held the lock; failed: PostgreSQL or Temporal unreachable)',
+        labelNames: ['result'] as const,
+        registers: [this.registry],
+      }),
+      passDuration: new Histogram({
+        name: 'saga_reconcile_pass_seconds',
+        help: 'Time of one completed reconciler pass',
+        buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
         registers: [this.registry],
       }),
     }));

@@ -1,6 +1,6 @@
 // What happened to an order, in time order, merged from where each fact lives: the order row (database), its events
 // in the outbox (written, then published to Kafka), the workflow history (Temporal), and the notifications written
-// for it. Works after the workflow closed; when a part cannot be read (Temporal unreachable, no workflow yet) the
+// for it, and what the reconciler found wrong with it and did about it. Works after the workflow closed; when a part cannot be read (Temporal unreachable, no workflow yet) the
 // timeline has the rest and says which part is missing and why.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isoTimestamp } from '../db/sql.ts';
@@ -50,6 +50,13 @@ async function databaseEntries(em: EntityManager, order: OrderView): Promise<Tim
   );
   for (const n of notifications) {
     entries.push({ at: n.at, source: 'notifications', event: 'notification-written', detail: `e-mail notification for ${n.type}` });
+  }
+  const findings = await em.execute<Array<{ kind: string; action: string; detail: string; at: string }>>(
+    `select kind, action, detail, ${isoTimestamp('found_at')} as at from drift_findings where order_id = ? order by id`,
+    [order.id],
+  );
+  for (const f of findings) {
+    entries.push({ at: f.at, source: 'reconciler', event: `drift-${f.action}`, detail: `${f.kind}: ${f.detail}` });
   }
   return entries;
 }

@@ -4,7 +4,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { outcomeEvent, type OutcomeOf } from '../domain/events.ts';
 import { enqueueEvent } from '../outbox/outbox.ts';
-import { TRANSITIONS, type OrderStatus, type StatusTransitionName } from '../domain/order-lifecycle.ts';
+import { OUTCOME_EVENTS, statusAnnouncedBy, TRANSITIONS, type OrderStatus, type StatusTransitionName } from '../domain/order-lifecycle.ts';
 import { releaseOrderStock } from '../products/product-stock.ts';
 
 type ChangedOrder = { id: number; user_id: number; total: string };
@@ -38,8 +38,32 @@ export async function applyTransition(tx: EntityManager, orderId: number, name: 
   return true;
 }
 
-/** The order's status now, or undefined when it does not exist. */
-export async function currentStatus(tx: EntityManager, orderId: number): Promise<OrderStatus | undefined> {
-  const [row] = await tx.execute<{ status: OrderStatus }[]>('select status from orders where id = ?', [orderId]);
-  return row?.status;
+/** The order's status and payment due time (ISO, or null) now, or undefined when it does not exist. */
+export async function currentState(
+  tx: EntityManager,
+  orderId: number,
+): Promise<{ status: OrderStatus; paymentDueAt: string | null } | undefined> {
+  const [row] = await tx.execute<{ status: OrderStatus; payment_due_at: Date | null }[]>(
+    'select status, payment_due_at from orders where id = ?',
+    [orderId],
+  );
+  return row && { status: row.status, paymentDueAt: row.payment_due_at ? new Date(row.payment_due_at).toISOString() : null };
+}
+
+/**
+ * Writes the outcome event of a finished order to the outbox again, as its transition wrote it (the reconciler's
+ * repair of a missing notification: the notifier is idempotent, so a second delivery is harmless). Returns the event
+ * type, or undefined when the order is gone or not final.
+ */
+export async function announceOutcomeAgain(tx: EntityManager, orderId: number): Promise<string | undefined> {
+  const [order] = await tx.execute<(ChangedOrder & { status: OrderStatus; updated_at: Date })[]>(
+    'select id, user_id, total, status, updated_at from orders where id = ?',
+    [orderId],
+  );
+  const event = order && OUTCOME_EVENTS.find((e) => statusAnnouncedBy(e) === order.status);
+  if (!order || !event) return undefined;
+  const items = event === 'OrderCompleted' ? await eventItems(tx, order.id) : [];
+  const at = new Date(order.updated_at).toISOString();
+  await enqueueEvent(tx, outcomeEvent(event, { orderId: order.id, userId: order.user_id, total: order.total, items, at }));
+  return event;
 }

@@ -5,7 +5,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 
-export type TimelineSource = 'database' | 'outbox' | 'workflow' | 'notifications';
+export type TimelineSource = 'database' | 'outbox' | 'workflow' | 'notifications' | 'reconciler';
 export type TimelineEntry = { at: string; source: TimelineSource; event: string; detail: string };
 
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;

@@ -2,7 +2,7 @@
 // Every entry point starts the workflow if it is not running yet, with the same id and options: id conflict policy
 // USE_EXISTING (a second start joins the running one) and id reuse policy REJECT_DUPLICATE (no second run after the
 // first closed). So a duplicate OrderCreated, or an API call that beats the bridge, never creates a second saga.
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { UnavailableError } from '../domain/errors.ts';
 import {
   orderRequestSignal,
@@ -19,6 +19,14 @@ export type OrderRef = { orderId: number; userId: number; total: string; created
 export type OrderWorkflowSettings = { taskQueue: string; expiryMs: number; idPrefix: string };
 /** What recording a customer's request came to: in the workflow's history, or the workflow had already ended. */
 export type RequestOutcome = 'recorded' | 'closed';
+
+/** What Temporal has for an order's workflow id: no run at all, a running one, or a closed one and how it closed. */
+export type WorkflowPresence =
+  | { state: 'none' }
+  | { state: 'running' }
+  | { state: 'closed'; how: 'completed' | 'failed' | 'terminated' | 'timed-out' | 'cancelled' | 'continued-as-new' };
+/** One page of running order workflows (their order ids), and where the next page starts, if any. */
+export type RunningPage = { orderIds: number[]; next: Uint8Array | null };
 
 /** A second start joins the running workflow instead of failing. */
 const joinRunning = { workflowIdConflictPolicy: 'USE_EXISTING' } as const;
@@ -99,6 +107,84 @@ export class OrderWorkflowClient {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return 'closed';
       throw new UnavailableError('Order processing is temporarily unavailable; please retry');
     }
+  }
+
+  /** Whether the order's workflow exists, runs, or how its last run closed (the reconciler's probe). */
+  async presence(orderId: number): Promise<WorkflowPresence> {
+    try {
+      const { status } = await this.client.workflow.getHandle(this.workflowId(orderId)).describe();
+      if (status.name === 'RUNNING') return { state: 'running' };
+      const how = {
+        COMPLETED: 'completed',
+        FAILED: 'failed',
+        TERMINATED: 'terminated',
+        TIMED_OUT: 'timed-out',
+        CANCELLED: 'cancelled',
+        CONTINUED_AS_NEW: 'continued-as-new',
+      } as const;
+      return { state: 'closed', how: how[status.name as keyof typeof how] ?? 'failed' };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return { state: 'none' };
+      throw err;
+    }
+  }
+
+  /**
+   * Starts a new run for an order whose workflow is gone or ended without finishing it (terminated, timed out,
+   * failed): the same id, input and options as any start, except that a closed run that did not complete does not
+   * block it. The new run resumes from the database (v6). A running workflow is joined, a completed one refuses:
+   * 'refused' (the order's saga already finished in Temporal; the database disagrees and needs a person).
+   */
+  async resume(order: OrderRef): Promise<'started-or-running' | 'refused'> {
+    try {
+      await this.client.workflow.start(orderWorkflow, {
+        ...this.startOptions(order),
+        ...joinRunning,
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      });
+      return 'started-or-running';
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return 'refused';
+      throw err;
+    }
+  }
+
+  /**
+   * Asks a running workflow whose order is already final (or deleted) in the database to end. It is the customer's
+   * cancel request: the workflow runs its cancel step, which is conditional on the order still being open, so a final
+   * order keeps its status and the run records it (a deleted one: Gone). No new run is started.
+   */
+  async askToEnd(orderId: number): Promise<'asked' | 'not-running'> {
+    try {
+      await this.client.workflow.getHandle(this.workflowId(orderId)).signal(orderRequestSignal, 'cancel');
+      return 'asked';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return 'not-running';
+      throw err;
+    }
+  }
+
+  /**
+   * One page of the order workflows running on this task queue and started before `startedBefore` (visibility
+   * query), as order ids; pass `next` back for the following page. Ids of other prefixes are left out.
+   */
+  async runningPage(startedBefore: Date, pageSize: number, next: Uint8Array | null): Promise<RunningPage> {
+    const query =
+      `WorkflowType = '${orderWorkflow.name}' AND ExecutionStatus = 'Running' AND TaskQueue = '${this.settings.taskQueue}' ` +
+      `AND StartTime < '${startedBefore.toISOString()}'`;
+    const page = await this.client.workflowService.listWorkflowExecutions({
+      namespace: this.client.options.namespace,
+      query,
+      pageSize,
+      nextPageToken: next ?? undefined,
+    });
+    const prefix = this.settings.idPrefix;
+    const orderIds = (page.executions ?? [])
+      .map((e) => e.execution?.workflowId ?? '')
+      .filter((id) => id.startsWith(prefix) && /^\d+$/.test(id.slice(prefix.length)))
+      .map((id) => Number(id.slice(prefix.length)));
+    const token = page.nextPageToken;
+    return { orderIds, next: token && token.length > 0 ? token : null };
   }
 
   /** The workflow's part of the order's timeline (src/orders/order-timeline.ts); throws when Temporal cannot say. */

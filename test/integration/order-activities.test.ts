@@ -70,8 +70,18 @@ describe('order activities: retried status changes', () => {
     const second = await run(activities.markProcessing, order.id);
 
     expect(first).toEqual({ status: 'Processing', changed: true });
-    expect(second).toEqual({ status: 'Processing', changed: false });
+    // The second run also says where the order got to (no payment due time yet): what a resumed run needs (v6).
+    expect(second).toEqual({ status: 'Processing', changed: false, paymentDueAt: null });
     expect(await dbState(order, product)).toEqual({ status: 'Processing', stock: 7, events: ['OrderCreated'] });
+  });
+
+  it('when markProcessing finds the order waiting for payment, then it answers the recorded due time', async () => {
+    const { order } = await placeOrder();
+    await run(activities.markProcessing, order.id);
+    const dueAt = new Date(Date.now() + 5 * 60_000).toISOString();
+    expect(await activities.recordPaymentDue(order.id, dueAt)).toBe(true);
+
+    expect(await run(activities.markProcessing, order.id)).toEqual({ status: 'Processing', changed: false, paymentDueAt: dueAt });
   });
 
   it('when completeOrder runs twice, then the order completes once with one valid OrderCompleted carrying decimal strings, and the stock stays reserved', async () => {

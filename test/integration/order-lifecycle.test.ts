@@ -83,7 +83,9 @@ describe('the lifecycle table against the database', () => {
         events: transition.event ? [...before.events, transition.event] : before.events,
       });
     } else {
-      expect(result).toEqual({ status: from, changed: false });
+      // A start that finds the order Processing also reports its payment due time (none here), for a resumed run (v6).
+      const resumed = activity === 'markProcessing' && from === 'Processing' ? { paymentDueAt: null } : {};
+      expect(result).toEqual({ status: from, changed: false, ...resumed });
       expect(after).toEqual(before);
     }
   });

@@ -176,6 +176,51 @@ describe('OrderWorkflow (time-skipping test server, stubbed activities)', () => 
     });
   });
 
+  it.each([
+    ['in 3 minutes', 3 * 60_000, ['markProcessing', 'expireOrder']],
+    ['already past', -60_000, ['markProcessing', 'expireOrder']],
+  ] as const)(
+    'when a new run finds its order already Processing with a payment due %s (v6), then it waits until then without charging',
+    async (_, dueInMs, expectedCalls) => {
+      const { calls, activities } = stubActivities({ approved: true });
+      const dueAt = new Date((await env.currentTimeMs()) + dueInMs).toISOString();
+      activities.markProcessing = async () => {
+        calls.push('markProcessing');
+        return { status: 'Processing', changed: false, paymentDueAt: dueAt };
+      };
+      const order = newOrder();
+      const { state, closedAt } = await withWorker(activities, async () => {
+        await workflows.ensureStarted(order);
+        const handle = handleOf(order.orderId);
+        const result = await handle.result();
+        return { state: result, closedAt: (await handle.describe()).closeTime!.getTime() };
+      });
+      expect(state).toEqual(expect.objectContaining({ status: 'Expired', expiresAt: dueAt, paymentApproved: null }));
+      expect(calls).toEqual(expectedCalls);
+      // The durable timer ran to the recorded due time, not a fresh ORDER_EXPIRY from now.
+      expect(closedAt).toBeGreaterThanOrEqual(Date.parse(dueAt));
+      expect(closedAt).toBeLessThan(Date.parse(dueAt) + TEN_MINUTES);
+    },
+  );
+
+  it('when a resumed run waiting for its recorded due time gets the payment, then the order completes', async () => {
+    const { calls, activities } = stubActivities({ approved: false });
+    const dueAt = new Date((await env.currentTimeMs()) + 5 * 60_000).toISOString();
+    activities.markProcessing = async () => {
+      calls.push('markProcessing');
+      return { status: 'Processing', changed: false, paymentDueAt: dueAt };
+    };
+    const order = newOrder();
+    const state = await withWorker(activities, async () => {
+      const { handle, waiting } = await startedAndWaiting(order);
+      expect(waiting.expiresAt).toBe(dueAt);
+      await handle.signal(orderRequestSignal, 'pay');
+      return handle.result();
+    });
+    expect(state.status).toBe('Completed');
+    expect(calls).toEqual(['markProcessing', 'completeOrder']);
+  });
+
   it('when the same order is started twice, while running and after it closed, then there is only ever one run', async () => {
     const { calls, activities } = stubActivities({ approved: true });
     const order = newOrder();

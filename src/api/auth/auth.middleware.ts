@@ -40,3 +40,9 @@ export const catalogueWriter = createMiddleware<AppEnv>(async (c, next) => {
   }
   await next();
 });
+
+/** The operator's routes (/api/admin/…): admins only (after `authenticated`). */
+export const adminOnly = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.var.role !== 'admin') throw new AccessDeniedError('Only an admin may use the operator routes');
+  await next();
+});

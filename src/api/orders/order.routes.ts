@@ -145,7 +145,7 @@ const remove = route({
 const TimelineEntryDto = z
   .object({
     at: z.string().openapi({ format: 'date-time' }),
-    source: z.enum(['database', 'outbox', 'workflow', 'notifications']),
+    source: z.enum(['database', 'outbox', 'workflow', 'notifications', 'reconciler']),
     event: z.string().openapi({ example: 'event-published' }),
     detail: z.string().openapi({ example: 'OrderCreated published to order-created' }),
   })
