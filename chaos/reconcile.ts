@@ -15,7 +15,7 @@ const EVENT_OF: Record<string, string> = { Completed: 'OrderCompleted', Cancelle
 export type Endpoints = { databaseUrl: string; temporalAddress: string; kafkaBroker: string; workflowIdPrefix: string };
 
 type DbOrder = { id: number; status: string };
-type Workflow = { id: string; status: string; orderStatus?: string };
+type Workflow = { id: string; status: string; orderStatus?: string; startedAt: number; earlierRuns: number };
 type DeadLetter = { topic: string; key: string; reason: string };
 
 export type Reconciliation = {
@@ -28,12 +28,23 @@ export type Reconciliation = {
   info: Record<string, number | string>;
 };
 
+/** The latest run of each workflow id (a terminated run the reconciler replaced counts as an earlier run). */
 async function workflows(client: Client): Promise<Workflow[]> {
-  const all: Workflow[] = [];
+  const latest = new Map<string, Workflow>();
   for await (const wf of client.workflow.list()) {
-    all.push({ id: wf.workflowId, status: wf.status.name, orderStatus: wf.typedSearchAttributes.get(searchAttributes.orderStatus) });
+    const run: Workflow = {
+      id: wf.workflowId,
+      status: wf.status.name,
+      orderStatus: wf.typedSearchAttributes.get(searchAttributes.orderStatus),
+      startedAt: wf.startTime.getTime(),
+      earlierRuns: 0,
+    };
+    const seen = latest.get(run.id);
+    if (!seen) latest.set(run.id, run);
+    else if (seen.startedAt < run.startedAt) latest.set(run.id, { ...run, earlierRuns: seen.earlierRuns + 1 });
+    else seen.earlierRuns++;
   }
-  return all;
+  return [...latest.values()];
 }
 
 async function deadLetters(broker: string): Promise<DeadLetter[]> {
@@ -213,6 +224,8 @@ export class Reconciler {
     const wfById = new Map(all.map((w) => [w.id, w]));
     const temporalByStatus: Record<string, number> = {};
     for (const w of all) temporalByStatus[w.orderStatus ?? 'unset'] = (temporalByStatus[w.orderStatus ?? 'unset'] ?? 0) + 1;
+    const rerun = all.filter((w) => w.earlierRuns > 0);
+    if (rerun.length > 0) info['workflows with a later run (the reconciler replaced a terminated one)'] = rerun.map((w) => w.id).join(', ');
     for (const o of orders) {
       const w = wfById.get(orderWorkflowId(this.endpoints.workflowIdPrefix, o.id));
       if (!w) fail('workflows missing, running or disagreeing with the database', `order ${o.id} ${o.status}: no workflow`);

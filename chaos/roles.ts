@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const mainPath = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
-export type RoleSpec = { name: string; role: 'api' | 'relay' | 'bridge' | 'worker' | 'notifier'; port: number };
+export type RoleSpec = { name: string; role: 'api' | 'relay' | 'bridge' | 'worker' | 'notifier' | 'reconciler'; port: number };
 
 export class RoleProcess {
   readonly spec: RoleSpec;

@@ -1,7 +1,8 @@
 // The chaos suite: `npm run chaos` (long) and `npm run chaos:short` (≈ 3 min, CI). Starts its own PostgreSQL, Kafka
-// and Temporal, runs every role as its own process (api, 2 relays, 2 bridges, 2 workers, notifier), drives a seeded
+// and Temporal, runs every role as its own process (api, 2 relays, 2 bridges, 2 workers, notifier, reconciler), drives a seeded
 // load while a seeded schedule kills and partitions, then reconciles and exits non-zero on any anomaly. The seed and
 // the schedule are printed; CHAOS_SEED=<n> repeats a run. Results: chaos/results/<run>/result.json and logs/.
+import { Client, Connection } from '@temporalio/client';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -40,7 +41,36 @@ function parseArgs(argv: string[]) {
   return { profile: PROFILES[argv.includes('--short') ? 'short' : 'long'], seed };
 }
 
-type FaultLog = Fault & { startedAtS?: number; healedAtS?: number; readyAfterS?: number; error?: string };
+type FaultLog = Fault & { startedAtS?: number; healedAtS?: number; readyAfterS?: number; error?: string; workflowId?: string };
+
+/**
+ * Terminates one running order workflow, drawn from those running now, as an operator would in the Web UI; retried
+ * while Temporal is down or no order workflow runs. Returns its id.
+ */
+async function terminateOneRunning(address: string, random: () => number, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no order workflow running';
+  while (Date.now() < deadline) {
+    let connection: Connection | undefined;
+    try {
+      connection = await Connection.connect({ address, connectTimeout: 3000 });
+      const client = new Client({ connection });
+      const running: string[] = [];
+      for await (const wf of client.workflow.list({ query: 'ExecutionStatus="Running"' })) running.push(wf.workflowId);
+      if (running.length > 0) {
+        const id = running[Math.floor(random() * running.length)]!;
+        await client.workflow.getHandle(id).terminate('chaos: terminated mid-run, as an operator might');
+        return id;
+      }
+    } catch (err) {
+      last = String(err);
+    } finally {
+      await connection?.close().catch(() => undefined);
+    }
+    await sleep(1000);
+  }
+  throw new Error(`could not terminate a workflow: ${last}`);
+}
 
 async function main(): Promise<number> {
   const { profile, seed } = parseArgs(process.argv.slice(2));
@@ -109,6 +139,9 @@ async function main(): Promise<number> {
       ORDER_EXPIRY: `${EXPIRY_MS}ms`,
       ORDER_REQUEST_TIMEOUT: '5s',
       HEALTH_MAX_LOOP_AGE: '15s',
+      // The reconciler repairs what the faults leave (a terminated workflow) within the settle time.
+      RECONCILE_INTERVAL: '5s',
+      RECONCILE_GRACE: '15s',
     };
     await migrate(env);
     const specs: RoleSpec[] = [];
@@ -124,12 +157,20 @@ async function main(): Promise<number> {
     const { accounts, stock } = await setUp(api, random, 10, 8);
 
     const faultLog: FaultLog[] = schedule.map((f) => ({ ...f }));
+    // Its own stream: the load draws from `random` meanwhile.
+    const picker = prng(seed + 1);
     const loadStart = Date.now();
     const applyFault = async (f: FaultLog) => {
       await sleep(Math.max(0, loadStart + f.atMs - Date.now()));
       f.startedAtS = clock();
       say(`fault: ${f.kind} ${f.target} for ${(f.downMs / 1000).toFixed(1)} s`);
       try {
+        if (f.kind === 'terminate workflow') {
+          f.workflowId = await terminateOneRunning(`127.0.0.1:${services.ports.temporal}`, picker);
+          f.healedAtS = clock();
+          say(`terminated ${f.workflowId}`);
+          return;
+        }
         if (f.kind === 'kill -9') await byName.get(f.target)!.kill9();
         else if (f.kind === 'partition') proxies[f.target]!.partition();
         else await services.kill(f.target === 'postgres' ? 'postgres' : f.target);
@@ -208,7 +249,7 @@ function printTable(report: Reconciliation, faults: FaultLog[], answers: Map<str
   const line = (label: string, value: string | number) => console.log(`  ${label.padEnd(62)} ${value}`);
   console.log('\nfaults:');
   for (const f of faults) {
-    const ready = f.readyAfterS !== undefined ? `, ready ${f.readyAfterS} s after restart` : '';
+    const ready = f.readyAfterS !== undefined ? `, ready ${f.readyAfterS} s after restart` : f.workflowId ? `: ${f.workflowId}` : '';
     console.log(`  ${describeFault(f)}${ready}${f.error ? `  ERROR ${f.error}` : ''}`);
   }
   console.log('\nreconciliation:');

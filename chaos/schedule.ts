@@ -6,7 +6,9 @@ export type Fault =
   | { kind: 'kill -9'; target: string; atMs: number; downMs: number }
   | { kind: 'kill -9 service'; target: 'kafka' | 'temporal'; atMs: number; downMs: number }
   | { kind: 'pg_ctl stop -m immediate'; target: 'postgres'; atMs: number; downMs: number }
-  | { kind: 'partition'; target: 'postgres' | 'temporal'; atMs: number; downMs: number };
+  | { kind: 'partition'; target: 'postgres' | 'temporal'; atMs: number; downMs: number }
+  /** A running order workflow terminated as an operator would in the Web UI: only the reconciler repairs that. */
+  | { kind: 'terminate workflow'; target: 'temporal'; atMs: number; downMs: number };
 
 export type Profile = {
   name: 'short' | 'long';
@@ -43,6 +45,7 @@ export const INSTANCES = {
   bridge: ['bridge-1', 'bridge-2'],
   worker: ['worker-1', 'worker-2'],
   notifier: ['notifier'],
+  reconciler: ['reconciler'],
 } as const;
 
 function shuffle<T>(random: Random, items: T[]): T[] {
@@ -54,8 +57,9 @@ function shuffle<T>(random: Random, items: T[]): T[] {
 }
 
 /**
- * Short: one instance of every role (which one is drawn), Kafka, PostgreSQL, Temporal and a PostgreSQL partition.
- * Long: every instance, each service twice, and a partition from PostgreSQL and from Temporal. Faults are spread over
+ * Short: one instance of every role (which one is drawn), Kafka, PostgreSQL, Temporal, a PostgreSQL partition and two
+ * running workflows terminated. Long: every instance, each service twice, a partition from PostgreSQL and from
+ * Temporal, and four workflows terminated. Faults are spread over
  * the load in a shuffled order, one per slot with jitter, so they overlap only when a slot is shorter than a downtime.
  */
 export function faultSchedule(random: Random, profile: Profile): Fault[] {
@@ -76,7 +80,11 @@ export function faultSchedule(random: Random, profile: Profile): Fault[] {
           { kind: 'partition', target: 'postgres' },
           { kind: 'partition', target: 'temporal' },
         ];
-  const plans = shuffle(random, [...roles, ...services, ...(profile.name === 'long' ? services : []), ...partitions]);
+  const terminations: Plan[] = Array.from({ length: profile.name === 'short' ? 2 : 4 }, () => ({
+    kind: 'terminate workflow',
+    target: 'temporal',
+  }));
+  const plans = shuffle(random, [...roles, ...services, ...(profile.name === 'long' ? services : []), ...partitions, ...terminations]);
   const slot = profile.loadMs / plans.length;
   return plans.map(
     (plan, i) =>
@@ -89,4 +97,7 @@ export function faultSchedule(random: Random, profile: Profile): Fault[] {
 }
 
 export const describeFault = (f: Fault) =>
-  `${(f.atMs / 1000).toFixed(1).padStart(6)} s  ${f.kind.padEnd(24)} ${f.target.padEnd(9)} back after ${(f.downMs / 1000).toFixed(1)} s`;
+  `${(f.atMs / 1000).toFixed(1).padStart(6)} s  ${f.kind.padEnd(24)} ${f.target.padEnd(9)} ` +
+  (f.kind === 'terminate workflow'
+    ? 'one running order workflow, for the reconciler to repair'
+    : `back after ${(f.downMs / 1000).toFixed(1)} s`);

@@ -1,6 +1,6 @@
 // The background roles' own health server (METRICS_PORT): each role run alone as its own process against the real
 // services reports live and ready; a relay whose PostgreSQL goes away (through a TCP proxy this test cuts) reports
-// 503 with the reason, and ready again once the database is back.
+// 503 with the reason, and ready again once the database is back; so does a reconciler, which repairs nothing meanwhile.
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { startApp, type RunningApp } from '../helpers/app-process.ts';
 import { freeLoopbackPort } from '../../src/lib/free-port.ts';
@@ -24,17 +24,20 @@ const health = async (app: RunningApp, path: string) => {
 };
 
 describe('when each background role runs as its own process', () => {
-  it.each(['relay', 'bridge', 'notifier', 'worker'])('then the %s answers /health/live 200 and becomes ready', async (role) => {
-    const app = await startRole(role);
-    expect(await health(app, '/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
-    // A consumer is ready once it joined its group, a worker once both pollers poll: both follow the start.
-    const ready = await eventually(
-      () => health(app, '/health/ready'),
-      (r) => r.status === 200,
-      { what: `${role} ready` },
-    );
-    expect(ready.body).toEqual({ status: 'ready', checks: { [role]: { ok: true } } });
-  });
+  it.each(['relay', 'bridge', 'notifier', 'worker', 'reconciler'])(
+    'then the %s answers /health/live 200 and becomes ready',
+    async (role) => {
+      const app = await startRole(role);
+      expect(await health(app, '/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
+      // A consumer is ready once it joined its group, a worker once both pollers poll: both follow the start.
+      const ready = await eventually(
+        () => health(app, '/health/ready'),
+        (r) => r.status === 200,
+        { what: `${role} ready` },
+      );
+      expect(ready.body).toEqual({ status: 'ready', checks: { [role]: { ok: true } } });
+    },
+  );
 });
 
 describe('when a process runs a list of roles', () => {
@@ -93,5 +96,47 @@ describe('when the relay loses PostgreSQL', () => {
       },
     );
     expect(back.body).toEqual({ status: 'ready', checks: { relay: { ok: true } } });
+  });
+});
+
+describe('when the reconciler loses PostgreSQL', () => {
+  const target = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://invalid');
+  let proxy: CuttableProxy | undefined;
+  afterAll(async () => {
+    if (proxy?.listening) await proxy.cut();
+  });
+
+  it('then /health/ready turns 503 naming the failing pass, and is ready again once it is back', async () => {
+    const port = await freeLoopbackPort();
+    proxy = cuttableProxy(target, port);
+    await proxy.open();
+    const url = new URL(target);
+    url.hostname = '127.0.0.1';
+    url.port = String(port);
+    const reconciler = await startRole('reconciler', { DATABASE_URL: url.toString(), RECONCILE_INTERVAL: '1s', HEALTH_MAX_LOOP_AGE: '2s' });
+    await eventually(
+      () => health(reconciler, '/health/ready'),
+      (r) => r.status === 200,
+      { what: 'reconciler ready' },
+    );
+
+    await proxy.cut();
+    const down = await eventually(
+      () => health(reconciler, '/health/ready'),
+      (r) => r.status === 503,
+      { what: 'reconciler not ready' },
+    );
+    expect(down.body).toEqual({
+      status: 'not ready',
+      checks: { reconciler: { ok: false, error: expect.stringMatching(/^reconciler pass failing: /) } },
+    });
+
+    await proxy.open();
+    const back = await eventually(
+      () => health(reconciler, '/health/ready'),
+      (r) => r.status === 200,
+      { what: 'reconciler ready again', timeoutMs: 60_000 },
+    );
+    expect(back.body).toEqual({ status: 'ready', checks: { reconciler: { ok: true } } });
   });
 });

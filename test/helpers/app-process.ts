@@ -1,6 +1,6 @@
 // Starts the real app (`node src/main.ts all`) as a child process against the test database and the real services,
 // on a free port, with the run's own task queue, topic prefix and workflow-id prefix, so it never meets a stack a
-// developer has running (or an earlier test run).
+// developer has running (or an earlier test run). Its reconciler only reports.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freeLoopbackPort } from '../../src/lib/free-port.ts';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,9 @@ export async function startApp(env: Record<string, string> = {}, role = 'all'): 
     KAFKA_TOPIC_PREFIX: testTopicPrefix,
     TEMPORAL_WORKFLOW_ID_PREFIX: `order-test-${testRunId}-`,
     ORDER_REQUEST_TIMEOUT: '60s',
+    // The test database holds every test file's orders, many finished by hand: a repairing reconciler in an app started
+    // here would act on them. It reports only (test/integration/reconciler.test.ts tests the repairs on its own database).
+    RECONCILE_MODE: 'report',
     ...env,
   };
   const child: ChildProcess = spawn(process.execPath, ['--no-warnings', mainPath, role], {
