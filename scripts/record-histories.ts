@@ -19,7 +19,7 @@ import { getStateQuery, orderRequestSignal, type OrderRequest, type WorkflowOrde
 import type { orderWorkflow } from '../workflows/order.workflow.ts';
 
 /** One folder per workflow version: bump it with each patch, keep the older folders (the replay test reads them all). */
-const HISTORY_SET = 'v5-adopt-final-status';
+const HISTORY_SET = 'v6-resume-from-database';
 const outDir = fileURLToPath(new URL(`../test/workflows/histories/${HISTORY_SET}/`, import.meta.url));
 const config = loadConfig({ ...process.env, LOG_LEVEL: 'warn' });
 const run = Date.now().toString(36);
@@ -133,6 +133,26 @@ await worker.runUntil(async () => {
     await wf.ensureStarted(ref);
     while (!charging.has(ref.orderId)) await new Promise((r) => setTimeout(r, 50));
     await request(wf, ref.orderId, 'pay');
+    release();
+  });
+  // Since v6 the reconciler replaces a run that was terminated: the new run resumes from the order row.
+  await scenario('resumed-awaiting-payment', 'Completed', 600_000, async (ref, wf) => {
+    await wf.ensureStarted(ref);
+    await awaitingPayment(wf, ref.orderId);
+    await client.workflow.getHandle(wf.workflowId(ref.orderId)).terminate('recording: an operator terminated the run');
+    await wf.resume(ref);
+    await awaitingPayment(wf, ref.orderId);
+    await request(wf, ref.orderId, 'pay');
+  });
+  await scenario('resumed-mid-charge', 'Completed', 600_000, async (ref, wf) => {
+    approve.add(ref.orderId);
+    let release!: () => void;
+    held.set(ref.orderId, new Promise<void>((resolve) => (release = resolve)));
+    await wf.ensureStarted(ref);
+    while (!charging.has(ref.orderId)) await new Promise((r) => setTimeout(r, 50));
+    await client.workflow.getHandle(wf.workflowId(ref.orderId)).terminate('recording: terminated while charging');
+    held.delete(ref.orderId);
+    await wf.resume(ref);
     release();
   });
 });

@@ -14,9 +14,23 @@ import { workflowBundle } from '../helpers/temporal.ts';
 
 const dir = fileURLToPath(new URL('./histories/', import.meta.url));
 const SCENARIOS = ['cancelled.json', 'completed.json', 'expired.json', 'paid-after-decline.json'];
-const VERSIONS = ['v1-activities', 'v2-local-db-steps', 'v3-payment-due', 'v4-local-payment', 'v5-adopt-final-status'];
+const VERSIONS = [
+  'v1-activities',
+  'v2-local-db-steps',
+  'v3-payment-due',
+  'v4-local-payment',
+  'v5-adopt-final-status',
+  'v6-resume-from-database',
+];
 /** Scenarios recorded from a version on: since v5 the API records requests as signals, so one arrives mid-charge. */
-const scenariosOf = (version: string) => (version < 'v5' ? SCENARIOS : [...SCENARIOS, 'paid-during-charge.json'].sort());
+const scenariosOf = (version: string) =>
+  version < 'v5'
+    ? SCENARIOS
+    : [
+        ...SCENARIOS,
+        'paid-during-charge.json',
+        ...(version < 'v6' ? [] : ['resumed-awaiting-payment.json', 'resumed-mid-charge.json']),
+      ].sort();
 type History = {
   events: Array<{
     eventType: string;
