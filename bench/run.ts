@@ -13,6 +13,7 @@ import { burstSuite } from './suites/burst.ts';
 import { memorySuite } from './suites/memory.ts';
 import { metricsSuite } from './suites/metrics.ts';
 import { pipelineSuite } from './suites/pipeline.ts';
+import { reconcileSuite } from './suites/reconcile.ts';
 import { requestsSuite } from './suites/requests.ts';
 import { scaleSuite } from './suites/scale.ts';
 import { sustainedSuite } from './suites/sustained.ts';
@@ -24,6 +25,7 @@ const SUITES: Suite[] = [
   pipelineSuite,
   burstSuite,
   requestsSuite,
+  reconcileSuite,
   sustainedSuite,
   memorySuite,
   metricsSuite,
