@@ -21,6 +21,7 @@ export type ConsumerMetrics = {
 export type BridgeMetrics = { workflowStartLatency: Histogram; workflowStarts: Counter<'outcome'> };
 export type NotifierMetrics = { notifications: Counter<'event_type' | 'result'> };
 export type AdmissionMetrics = { refusals: Counter };
+export type DeadLetterMetrics = { redriven: Counter<'topic'> };
 
 /** Another exposition appended to the registry's (e.g. the Temporal SDK's own exporter); undefined when unavailable. */
 export type TextSource = () => Promise<string | undefined>;
@@ -125,6 +126,17 @@ export class Metrics {
       refusals: new Counter({
         name: 'saga_admission_refusals_total',
         help: 'New orders refused with 503 because the saga backlog was over an admission limit (ADMISSION_MAX_*)',
+        registers: [this.registry],
+      }),
+    }));
+  }
+
+  get deadLetters(): DeadLetterMetrics {
+    return this.#once('deadLetters', () => ({
+      redriven: new Counter({
+        name: 'saga_dead_letters_redriven_total',
+        help: 'Stored dead letters an operator sent back to their source topic (API or npm run ops), by that topic',
+        labelNames: ['topic'] as const,
         registers: [this.registry],
       }),
     }));

@@ -40,3 +40,9 @@ export const catalogueWriter = createMiddleware<AppEnv>(async (c, next) => {
   }
   await next();
 });
+
+/** Operator routes (dead letters): admins only (after `authenticated`). */
+export const adminOnly = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.var.role !== 'admin') throw new AccessDeniedError('Only an admin may do this');
+  await next();
+});
