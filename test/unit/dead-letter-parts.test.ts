@@ -3,6 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { narrows, rangeProblem, ReasonName, Timestamp, TopicName, whereOf } from '../../src/dead-letters/dead-letter-filter.ts';
 import { recordOf, redriveMessageOf, textHeaders } from '../../src/dead-letters/dead-letter-messages.ts';
+import { deadLetterTable, parseDlqCommand, UsageError } from '../../src/dead-letters/dlq-command.ts';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
 const messageOf = (result: { success: boolean; error?: { issues: Array<{ message: string }> } }) => result.error?.issues[0]?.message;
@@ -115,5 +116,52 @@ describe('a redriven message', () => {
       value: '{"type":"OrderCreated"}',
       headers: { traceparent: '00-abc-def-01', 'dlq-redrive-of': '12', 'dlq-redriven-at': '2026-11-28T08:00:00.000Z' },
     });
+  });
+});
+
+describe('npm run ops -- dlq', () => {
+  it('when list gets filters, then they are validated like the API and the limit defaults to 50', () => {
+    expect(parseDlqCommand(['list', '--topic', 'order-created-events', '--order-id', '7', '--state', 'dead'])).toEqual({
+      command: 'list',
+      filter: { topic: 'order-created-events', orderIds: [7], state: 'dead' },
+      limit: 50,
+      json: false,
+    });
+    expect(() => parseDlqCommand(['list', '--topic', 'orders'])).toThrow(/^--topic: unknown topic 'orders'; allowed: order-created-events/);
+    expect(() => parseDlqCommand(['list', '--limit', '0'])).toThrow(/--limit/);
+    expect(() => parseDlqCommand(['list', '--colour'])).toThrow(UsageError);
+  });
+
+  it('when redrive gets several orders and --dry-run, then it is a dry run of those; without a filter it is refused', () => {
+    expect(parseDlqCommand(['redrive', '--order-id', '7', '--order-id', '8', '--reason', 'invalid_json', '--dry-run', '--json'])).toEqual({
+      command: 'redrive',
+      filter: { reason: 'invalid_json', orderIds: [7, 8] },
+      dryRun: true,
+      json: true,
+    });
+    expect(() => parseDlqCommand(['redrive', '--dry-run'])).toThrow(/at least one filter/);
+    expect(() => parseDlqCommand(['redrive', '--reason', 'oops'])).toThrow(/unknown reason 'oops'/);
+    expect(() => parseDlqCommand(['redrive', '--from', 'monday'])).toThrow(/'monday' is not an ISO-8601 date-time/);
+    expect(() => parseDlqCommand(['redo'])).toThrow(/unknown command 'redo'/);
+  });
+
+  it('when entries are printed, then there is a header line and one line per entry with its reason cut to fit', () => {
+    const entry = {
+      id: 3,
+      topic: 'order-created-events',
+      reason: 'x'.repeat(100),
+      reasonCode: 'invalid_json',
+      orderId: null,
+      firstFailedAt: '2026-11-27T10:00:00.000Z',
+      lastFailedAt: '2026-11-27T10:00:00.000Z',
+      attempts: 1,
+      state: 'dead' as const,
+      redrivenAt: null,
+      message: { key: null, value: null, headers: {} },
+    };
+    const [header, line, ...rest] = deadLetterTable([entry]).split('\n');
+    expect(header).toMatch(/^id\s+topic\s+code\s+order\s+tries\s+state\s+last failed\s+reason$/);
+    expect(line).toMatch(/^3\s+order-created-events\s+invalid_json\s+-\s+1\s+dead\s+2026-11-27T10:00:00.000Z\s+x{59}…$/);
+    expect(rest).toEqual([]);
   });
 });
