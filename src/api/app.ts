@@ -18,6 +18,8 @@ import { httpTracingMiddleware } from '../telemetry/http-tracing.ts';
 import { tracingEnabled } from '../telemetry/tracing.ts';
 import type { AdmissionControl } from '../health/admission.ts';
 import { withAdmission, type SagaHealthReport } from '../health/saga-health.ts';
+import type { Publish } from '../dead-letters/redrive.service.ts';
+import { deadLetterRoutes } from './admin/dead-letter.routes.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import { driftRoutes } from './admin/drift.routes.ts';
 import { CredentialStore } from './auth/credentials.ts';
@@ -46,6 +48,8 @@ export type AppDeps = {
   credentials?: CredentialStore;
   /** Refuses new orders while the saga's backlog is over its limits; without one, every order is accepted. */
   admission?: AdmissionControl;
+  /** Publishes redriven dead letters (the api role gives one); without it, a redrive can only be a dry run. */
+  redrivePublish?: Publish;
 };
 
 const ReadinessReport = z
@@ -83,6 +87,7 @@ export function createApp({
   metrics,
   credentials,
   admission,
+  redrivePublish,
 }: AppDeps): OpenAPIHono<AppEnv> {
   const app = router();
   const credentialStore = credentials ?? new CredentialStore({ ttlMs: 0 });
@@ -143,6 +148,7 @@ export function createApp({
   app.route('/', orderRoutes({ workflows, log, requestTimeoutMs: config.ORDER_REQUEST_TIMEOUT, admission, retryAfterSeconds, metrics }));
   app.route('/', notificationRoutes());
   app.route('/', driftRoutes());
+  app.route('/', deadLetterRoutes({ publish: redrivePublish, log, metrics }));
 
   app.openapi(health, (c) => c.json({ status: 'ok' as const }, 200));
   app.openapi(ready, async (c) => {

@@ -3,7 +3,6 @@
 // middleware and the error answers the route can give, so the document and the enforcement cannot drift and no list
 // of protected paths exists anywhere. Routers share the validation-error answer (400 problem with the fields).
 import { createRoute, OpenAPIHono, type RouteConfig, type z } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
 
 /** Response headers as the OpenAPI document lists them. */
 type HeadersObject = Record<string, { description: string; schema: { type: 'string' | 'integer'; minimum?: number } }>;
@@ -69,6 +68,12 @@ export const errors = (...codes: number[]) => Object.fromEntries(codes.map((code
  */
 export type Access = 'public' | 'authenticated' | 'catalogue-write' | 'admin';
 
+const accessMiddleware = {
+  authenticated: [authenticated],
+  'catalogue-write': [authenticated, catalogueWriter],
+  admin: [authenticated, adminOnly],
+};
+
 type RouteInput = Omit<RouteConfig, 'security' | 'middleware'> & { access?: Access; operationId: string };
 
 /** The errors every route of its kind can give, whatever its handler does. */
@@ -81,13 +86,11 @@ function impliedErrors(definition: RouteConfig, access: Access): number[] {
   return [...new Set(codes)];
 }
 
-const accessCheck: Partial<Record<Access, MiddlewareHandler<AppEnv>[]>> = { 'catalogue-write': [catalogueWriter], admin: [adminOnly] };
-
 export function route<const R extends RouteInput>(config: R): Omit<R, 'access'> {
   const { access = 'authenticated', ...rest } = config;
   const definition = rest as unknown as RouteConfig;
   const responses = { ...errors(...impliedErrors(definition, access)), ...definition.responses };
-  const auth = access === 'public' ? {} : { security: [{ Bearer: [] }], middleware: [authenticated, ...(accessCheck[access] ?? [])] };
+  const auth = access === 'public' ? {} : { security: [{ Bearer: [] }], middleware: accessMiddleware[access] };
   return createRoute({ ...definition, responses, ...auth }) as unknown as Omit<R, 'access'>;
 }
 

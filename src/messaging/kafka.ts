@@ -4,7 +4,7 @@ import { AssignerProtocol, Kafka, logLevel, Partitioners, type KafkaConfig, type
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 
-export type { Kafka, Producer, Consumer, Admin, EachMessagePayload, EachBatchPayload, Message } from 'kafkajs';
+export type { Kafka, Producer, Consumer, Admin, EachMessagePayload, EachBatchPayload, Message, IHeaders } from 'kafkajs';
 export { AssignerProtocol, Partitioners };
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {

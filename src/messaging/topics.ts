@@ -14,7 +14,11 @@ export const TOPICS = {
 
 export const dlqTopic = (topic: string) => `${topic}.dlq`;
 
-const CONSUMER_GROUPS = { bridge: 'order-processing-group', notifier: 'notification-group' } as const;
+const CONSUMER_GROUPS = {
+  bridge: 'order-processing-group',
+  notifier: 'notification-group',
+  deadLetterRecorder: 'dead-letter-recorder',
+} as const;
 
 /**
  * The consumer group of a role in an environment. Groups carry the environment's prefix like topics do: kafkajs's
@@ -22,6 +26,9 @@ const CONSUMER_GROUPS = { bridge: 'order-processing-group', notifier: 'notificat
  * environments sharing one group would starve each other's topics.
  */
 export const consumerGroup = (role: keyof typeof CONSUMER_GROUPS, prefix = '') => prefix + CONSUMER_GROUPS[role];
+
+/** The dead-letter topic of every event topic the service consumes, under an optional environment prefix. */
+export const deadLetterTopics = (prefix = ''): string[] => Object.values(TOPICS).map((t) => dlqTopic(prefix + t));
 
 /** Every topic the service uses, dead-letter topics included, under an optional environment prefix. */
 export function allTopics(prefix = ''): string[] {

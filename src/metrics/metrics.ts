@@ -28,6 +28,7 @@ export type ReconcilerMetrics = {
   passes: Counter<'result'>;
   passDuration: Histogram;
 };
+export type DeadLetterMetrics = { redriven: Counter<'topic'> };
 
 /** Another exposition appended to the registry's (e.g. the Temporal SDK's own exporter); undefined when unavailable. */
 export type TextSource = () => Promise<string | undefined>;
@@ -167,6 +168,17 @@ export class Metrics {
         name: 'saga_reconcile_pass_seconds',
         help: 'Time of one completed reconciler pass',
         buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+        registers: [this.registry],
+      }),
+    }));
+  }
+
+  get deadLetters(): DeadLetterMetrics {
+    return this.#once('deadLetters', () => ({
+      redriven: new Counter({
+        name: 'saga_dead_letters_redriven_total',
+        help: 'Stored dead letters an operator sent back to their source topic (API or npm run ops), by that topic',
+        labelNames: ['topic'] as const,
         registers: [this.registry],
       }),
     }));

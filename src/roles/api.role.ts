@@ -3,6 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../api/app.ts';
 import { CredentialStore, listenForCredentialChanges } from '../api/auth/credentials.ts';
 import { createKafka } from '../messaging/kafka.ts';
+import { lazyPublisher } from '../dead-letters/redrive.service.ts';
 import { pgClientConfig } from '../db/pg-tls.ts';
 import { registerSagaState, SAGA_STATE_KAFKA_RETRY } from '../health/saga-state.ts';
 import { kafkaProbe, postgresProbe, temporalProbe } from '../health/readiness.ts';
@@ -56,6 +57,8 @@ export const startApiRole: RoleStarter = async (resources) => {
     credentials,
     admission,
     workflows: await resources.orderWorkflows(),
+    // Connected at the first redrive: the API starts and serves without Kafka.
+    redrivePublish: lazyPublisher(() => resources.producer()),
     probes: { postgres: postgresProbe(orm), kafka: kafkaProbe(resources.kafka()), temporal: temporalProbe(temporal) },
     sagaHealth: sagaHealth({
       ...saga,

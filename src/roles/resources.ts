@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { initOrm, migrate, type Orm } from '../db/orm.ts';
 import { seedIfEmpty } from '../seed/demo-seed.ts';
-import { createKafka, type Kafka } from '../messaging/kafka.ts';
+import { createKafka, Partitioners, type Kafka, type Producer } from '../messaging/kafka.ts';
 import { connectTemporal, temporalConnectionOptions } from '../temporal/connection.ts';
 import { installTemporalRuntime } from '../temporal/runtime.ts';
 import { OrderWorkflowClient } from '../temporal/order-workflow.client.ts';
@@ -65,6 +65,27 @@ export class Resources {
   kafka(): Kafka {
     this.kafkaClient ??= createKafka(this.config, this.log);
     return this.kafkaClient;
+  }
+
+  /**
+   * An idempotent producer (acks from all replicas, one request in flight), connected on first use and shared by the
+   * process's roles; the API asks for it only when an admin redrives dead letters. A failed connect is forgotten, so
+   * the next call tries again.
+   */
+  producer(): Promise<Producer> {
+    const producer = this.once(
+      'producer',
+      async () => {
+        const p = this.kafka().producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+        await p.connect();
+        return p;
+      },
+      (p) => p.disconnect(),
+    );
+    producer.catch(() => {
+      if (this.cache.get('producer') === producer) this.cache.delete('producer');
+    });
+    return producer;
   }
 
   temporalClient(): Promise<Client> {

@@ -194,7 +194,14 @@ describe('bridge', () => {
     expect(byOffset(offsets[0]!)).toEqual({
       key: String(order.id),
       value: notJson,
-      headers: { 'dlq-reason': 'not valid JSON', 'dlq-topic': topic, 'dlq-partition': String(partition), 'dlq-offset': offsets[0] },
+      headers: {
+        'dlq-reason': 'not valid JSON',
+        'dlq-reason-code': 'invalid_json',
+        'dlq-failed-at': expect.stringMatching(/^\d{4}-\d{2}-\d{2}T.*Z$/),
+        'dlq-topic': topic,
+        'dlq-partition': String(partition),
+        'dlq-offset': offsets[0],
+      },
     });
     expect(byOffset(offsets[1]!)).toEqual(expect.objectContaining({ key: String(order.id), value: wrongSchema }));
     expect(byOffset(offsets[1]!)!.headers['dlq-reason']).toMatch(/^schema: total: /);

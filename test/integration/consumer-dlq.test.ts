@@ -114,7 +114,14 @@ describe('consumer loop: dead letters', () => {
     expect(dead[0]).toEqual({
       key: 'k',
       value: '{"n": 1',
-      headers: { 'dlq-reason': 'not valid JSON', 'dlq-topic': h.topic, 'dlq-partition': '0', 'dlq-offset': badOffset },
+      headers: {
+        'dlq-reason': 'not valid JSON',
+        'dlq-reason-code': 'invalid_json',
+        'dlq-failed-at': expect.stringMatching(/^\d{4}-\d{2}-\d{2}T.*Z$/),
+        'dlq-topic': h.topic,
+        'dlq-partition': '0',
+        'dlq-offset': badOffset,
+      },
     });
   });
 
@@ -137,6 +144,7 @@ describe('consumer loop: dead letters', () => {
     expect(handled).toEqual([4]);
     expect(dead[0]!.headers).toEqual(expect.objectContaining({ 'dlq-topic': h.topic, 'dlq-offset': badOffset }));
     expect(dead[0]!.headers['dlq-reason']).toMatch(/^schema: n: /);
+    expect(dead[0]!.headers['dlq-reason-code']).toBe('invalid_schema');
   });
 });
 

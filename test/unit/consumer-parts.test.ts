@@ -48,18 +48,36 @@ describe('retry pauses', () => {
 });
 
 describe('a dead letter', () => {
-  it('when a message is dead-lettered, then key and value are kept and the headers say why and from where', () => {
+  const failedAt = new Date('2026-11-27T10:00:00.000Z');
+
+  it('when a message is dead-lettered, then key and value are kept and the headers say why, when and from where', () => {
     const origin = { topic: 'orders', partition: 2, message: { key: bytes('42'), value: bytes('{oops'), offset: '17' } };
-    expect(deadLetterOf(origin, 'not valid JSON')).toEqual({
+    expect(deadLetterOf(origin, 'not valid JSON', 'invalid_json', failedAt)).toEqual({
       key: bytes('42'),
       value: bytes('{oops'),
-      headers: { 'dlq-reason': 'not valid JSON', 'dlq-topic': 'orders', 'dlq-partition': '2', 'dlq-offset': '17' },
+      headers: {
+        'dlq-reason': 'not valid JSON',
+        'dlq-reason-code': 'invalid_json',
+        'dlq-failed-at': '2026-11-27T10:00:00.000Z',
+        'dlq-topic': 'orders',
+        'dlq-partition': '2',
+        'dlq-offset': '17',
+      },
     });
+  });
+
+  it('when the message was a redrive, then its dlq-redrive-of is carried over and its other headers are not', () => {
+    const headers = { 'dlq-redrive-of': bytes('9'), 'dlq-redriven-at': '2026-11-27T09:00:00.000Z', traceparent: 'x' };
+    const origin = { topic: 'orders', partition: 0, message: { key: null, value: null, offset: '3', headers } };
+    const written = deadLetterOf(origin, 'user 1 of order 2 does not exist', 'unknown_user', failedAt).headers!;
+    expect(written['dlq-redrive-of']).toBe('9');
+    expect(Object.keys(written)).not.toContain('dlq-redriven-at');
+    expect(Object.keys(written)).not.toContain('traceparent');
   });
 
   it('when the reason is very long, then its header is cut to 2000 characters', () => {
     const origin = { topic: 't', partition: 0, message: { key: null, value: null, offset: '0' } };
-    expect(deadLetterOf(origin, 'x'.repeat(5000)).headers!['dlq-reason']).toHaveLength(2000);
+    expect(deadLetterOf(origin, 'x'.repeat(5000), 'permanent_error').headers!['dlq-reason']).toHaveLength(2000);
   });
 });
 

@@ -9,6 +9,7 @@ import { OrderPaymentDue } from './0006-order-payment-due.migration.ts';
 import { UserCredentialNotifications } from './0007-user-credential-notifications.migration.ts';
 import { OutboxTraceContext } from './0008-outbox-trace-context.migration.ts';
 import { Reconciler } from './0009-reconciler.migration.ts';
+import { DeadLetters } from './0010-dead-letters.migration.ts';
 
 export const migrations = [
   { name: '0001-initial-schema', class: InitialSchema },
@@ -20,4 +21,5 @@ export const migrations = [
   { name: '0007-user-credential-notifications', class: UserCredentialNotifications },
   { name: '0008-outbox-trace-context', class: OutboxTraceContext },
   { name: '0009-reconciler', class: Reconciler },
+  { name: '0010-dead-letters', class: DeadLetters },
 ];
