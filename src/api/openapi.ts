@@ -6,7 +6,7 @@ import { createRoute, OpenAPIHono, type RouteConfig, type z } from '@hono/zod-op
 
 /** Response headers as the OpenAPI document lists them. */
 type HeadersObject = Record<string, { description: string; schema: { type: 'string' | 'integer'; minimum?: number } }>;
-import { authenticated, catalogueWriter } from './auth/auth.middleware.ts';
+import { adminOnly, authenticated, catalogueWriter } from './auth/auth.middleware.ts';
 import type { AppEnv } from './context.ts';
 import { PROBLEM_MEDIA_TYPE, problem } from './errors.ts';
 import { Problem } from './schemas.ts';
@@ -63,9 +63,16 @@ export const errors = (...codes: number[]) => Object.fromEntries(codes.map((code
 
 /**
  * `public`: anyone; `authenticated`: a valid bearer token of a live user (the caller's id and role are then
- * `c.var.userId` / `c.var.role`); `catalogue-write`: authenticated, and an admin when PRODUCT_WRITE_ACCESS=admin.
+ * `c.var.userId` / `c.var.role`); `catalogue-write`: authenticated, and an admin when PRODUCT_WRITE_ACCESS=admin;
+ * `admin`: authenticated as an admin (the operator console's session cookie is accepted too, see auth.middleware.ts).
  */
-export type Access = 'public' | 'authenticated' | 'catalogue-write';
+export type Access = 'public' | 'authenticated' | 'catalogue-write' | 'admin';
+
+const middlewareOf = {
+  authenticated: [authenticated],
+  'catalogue-write': [authenticated, catalogueWriter],
+  admin: [authenticated, adminOnly],
+};
 
 type RouteInput = Omit<RouteConfig, 'security' | 'middleware'> & { access?: Access; operationId: string };
 
@@ -75,7 +82,7 @@ function impliedErrors(definition: RouteConfig, access: Access): number[] {
   if (definition.request?.body) codes.push(400, 413, 415);
   if (definition.request?.params || definition.request?.query || definition.request?.headers) codes.push(400);
   if (access !== 'public') codes.push(401);
-  if (access === 'catalogue-write') codes.push(403);
+  if (access === 'catalogue-write' || access === 'admin') codes.push(403);
   return [...new Set(codes)];
 }
 
@@ -83,10 +90,7 @@ export function route<const R extends RouteInput>(config: R): Omit<R, 'access'> 
   const { access = 'authenticated', ...rest } = config;
   const definition = rest as unknown as RouteConfig;
   const responses = { ...errors(...impliedErrors(definition, access)), ...definition.responses };
-  const auth =
-    access === 'public'
-      ? {}
-      : { security: [{ Bearer: [] }], middleware: access === 'catalogue-write' ? [authenticated, catalogueWriter] : [authenticated] };
+  const auth = access === 'public' ? {} : { security: [{ Bearer: [] }], middleware: middlewareOf[access] };
   return createRoute({ ...definition, responses, ...auth }) as unknown as Omit<R, 'access'>;
 }
 

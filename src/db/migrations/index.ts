@@ -8,6 +8,7 @@ import { IdempotencyKeys } from './0005-idempotency-keys.migration.ts';
 import { OrderPaymentDue } from './0006-order-payment-due.migration.ts';
 import { UserCredentialNotifications } from './0007-user-credential-notifications.migration.ts';
 import { OutboxTraceContext } from './0008-outbox-trace-context.migration.ts';
+import { OpsIndexes } from './0011-ops-indexes.migration.ts';
 
 export const migrations = [
   { name: '0001-initial-schema', class: InitialSchema },
@@ -18,4 +19,5 @@ export const migrations = [
   { name: '0006-order-payment-due', class: OrderPaymentDue },
   { name: '0007-user-credential-notifications', class: UserCredentialNotifications },
   { name: '0008-outbox-trace-context', class: OutboxTraceContext },
+  { name: '0011-ops-indexes', class: OpsIndexes },
 ];
