@@ -73,7 +73,7 @@ export function barChart({ bars, title, width = 360 }) {
     const yTop = i * row;
     svg.append(el('text', { class: 'label', x: labelWidth - 6, y: yTop + 16, 'text-anchor': 'end' }, b.label));
     const bar = el('rect', {
-      class: `bar s${i}`,
+      class: 'bar s0',
       x: labelWidth,
       y: yTop + 4,
       width: Math.max(b.value > 0 ? 1 : 0, (b.value / top) * w).toFixed(1),

@@ -23,11 +23,17 @@ async function credentialsOf(c: Context<AppEnv>, form: boolean): Promise<Credent
   return typeof email === 'string' && typeof password === 'string' && email && password ? { email, password } : undefined;
 }
 
-/** A login posted from another site's page would log this browser into someone else's account: refused. */
+/**
+ * A login posted from another site's page would log this browser into someone else's account: refused. Browsers say
+ * where a request comes from in Sec-Fetch-Site; without it, a real Origin must name this host. (Origin alone is not
+ * enough: under this app's Referrer-Policy: no-referrer a browser sends `Origin: null` even for its own form.)
+ */
 function sameOrigin(c: Context<AppEnv>): boolean {
+  const site = c.req.header('sec-fetch-site');
+  if (site !== undefined) return site === 'same-origin' || site === 'none';
   const origin = c.req.header('origin');
-  if (origin === undefined) return true;
-  return URL.canParse(origin) && new URL(origin).host === (c.req.header('host') ?? new URL(c.req.url).host);
+  if (origin === undefined || !URL.canParse(origin)) return true;
+  return new URL(origin).host === (c.req.header('host') ?? new URL(c.req.url).host);
 }
 
 /** The page's answer for a browser: no caching, no framing, no inline code. */

@@ -196,12 +196,15 @@ describe('logging in to the console', () => {
     expect(res.text).not.toContain(cookieValue(res.cookies, 'ops_session')!);
   });
 
-  it('when the login is posted from another site, then 403', async () => {
-    const res = await send('POST', '/ops/session', { ...form(ADMIN), headers: { ...form(ADMIN).headers, origin: 'https://evil.example' } });
+  it.each<Record<string, string>>([{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site', origin: 'null' }])(
+    'when the login is posted from another site (%j), then 403',
+    async (headers) => {
+      const res = await send('POST', '/ops/session', { ...form(ADMIN), headers: { ...form(ADMIN).headers, ...headers } });
 
-    expect(res.status).toBe(403);
-    expect(res.cookies).toEqual([]);
-  });
+      expect(res.status).toBe(403);
+      expect(res.cookies).toEqual([]);
+    },
+  );
 });
 
 describe('who gets the console', () => {
