@@ -74,6 +74,8 @@ const schema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('orders'),
+  // Base URL of the Temporal Web UI the operator console (/ops) links each order's workflow to.
+  TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
   // A Temporal cluster or Temporal Cloud: TLS (unset: on when any setting below is), server CA, client certificate
   // and key (mTLS), the name the server's certificate is checked against, and an API key (sent only over TLS).
   TEMPORAL_TLS: bool.optional(),

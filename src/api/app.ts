@@ -2,10 +2,12 @@
 // Pipeline: request id → trace span (when tracing is on) → access log → security headers → CORS (allow-list) → body
 // limit → per-request EntityManager → the route's own bearer auth (unless it is declared public) → zod validation
 // (400 with the failing fields) → route → one error handler. Every error answer is a problem document (src/api/errors.ts).
+// The operator console (/ops, src/api/ops/) is served here too, outside the OpenAPI document like /docs.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { createMiddleware } from 'hono/factory';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Config } from '../config.ts';
@@ -20,9 +22,12 @@ import type { AdmissionControl } from '../health/admission.ts';
 import { withAdmission, type SagaHealthReport } from '../health/saga-health.ts';
 import type { Publish } from '../dead-letters/redrive.service.ts';
 import { deadLetterRoutes } from './admin/dead-letter.routes.ts';
+import type { SagaBacklog } from '../health/saga-backlog.ts';
+import { overviewRoutes } from './admin/overview.routes.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import { driftRoutes } from './admin/drift.routes.ts';
 import { CredentialStore } from './auth/credentials.ts';
+import { LoginThrottle } from './auth/login-throttle.ts';
 import type { AppEnv } from './context.ts';
 import { docsRoutes } from './docs.ts';
 import { errorHandler, problem } from './errors.ts';
@@ -30,6 +35,7 @@ import { allowedMethods } from './methods.ts';
 import { ok, route, router } from './openapi.ts';
 import { orderRoutes } from './orders/order.routes.ts';
 import { notificationRoutes } from './notifications/notification.routes.ts';
+import { opsRoutes } from './ops/ops.routes.ts';
 import type { OrderWorkflows } from '../orders/order-status-requests.ts';
 import { productRoutes } from './products/product.routes.ts';
 import { userRoutes } from './users/user.routes.ts';
@@ -50,6 +56,8 @@ export type AppDeps = {
   admission?: AdmissionControl;
   /** Publishes redriven dead letters (the api role gives one); without it, a redrive can only be a dry run. */
   redrivePublish?: Publish;
+  /** The saga's backlog for GET /api/admin/overview (the api role gives it; without one it reads "not measured"). */
+  sagaBacklog?: () => Promise<SagaBacklog>;
 };
 
 const ReadinessReport = z
@@ -88,6 +96,7 @@ export function createApp({
   credentials,
   admission,
   redrivePublish,
+  sagaBacklog,
 }: AppDeps): OpenAPIHono<AppEnv> {
   const app = router();
   const credentialStore = credentials ?? new CredentialStore({ ttlMs: 0 });
@@ -133,15 +142,20 @@ export function createApp({
   // The limiter reads the body stream, which makes the Node adapter build a full fetch Request. GET and HEAD bodies are
   // never read by any route, so those skip the limiter and that cost (the catalogue's hot path).
   app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
-  app.use('/api/*', async (c, next) => {
+  const requestContext = createMiddleware<AppEnv>(async (c, next) => {
     c.set('orm', orm);
     c.set('credentials', credentialStore);
     c.set('authConfig', config);
     await next();
   });
+  app.use('/api/*', requestContext);
+  app.use('/ops', requestContext);
+  app.use('/ops/*', requestContext);
 
   // Each router's routes declare their own access (src/api/openapi.ts): authenticated unless marked public.
-  app.route('/', authRoutes(config));
+  // One throttle for both ways of logging in (the API's and the operator console's).
+  const loginThrottle = new LoginThrottle(config);
+  app.route('/', authRoutes(config, loginThrottle));
   app.route('/', userRoutes());
   app.route('/', productRoutes());
   const retryAfterSeconds = Math.max(1, Math.round(config.ADMISSION_RETRY_AFTER / 1000));
@@ -149,6 +163,7 @@ export function createApp({
   app.route('/', notificationRoutes());
   app.route('/', driftRoutes());
   app.route('/', deadLetterRoutes({ publish: redrivePublish, log, metrics }));
+  app.route('/', overviewRoutes({ config, backlog: sagaBacklog, admission }));
 
   app.openapi(health, (c) => c.json({ status: 'ok' as const }, 200));
   app.openapi(ready, async (c) => {
@@ -173,6 +188,7 @@ export function createApp({
     },
   });
   docsRoutes(app);
+  opsRoutes(app, config, loginThrottle);
 
   const methodsOf = allowedMethods(app.routes);
   app.notFound((c) => {

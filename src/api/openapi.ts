@@ -64,11 +64,11 @@ export const errors = (...codes: number[]) => Object.fromEntries(codes.map((code
 /**
  * `public`: anyone; `authenticated`: a valid bearer token of a live user (the caller's id and role are then
  * `c.var.userId` / `c.var.role`); `catalogue-write`: authenticated, and an admin when PRODUCT_WRITE_ACCESS=admin;
- * `admin`: authenticated as an admin (the operator's routes under /api/admin).
+ * `admin`: authenticated as an admin (the operator console's session cookie is accepted too, see auth.middleware.ts).
  */
 export type Access = 'public' | 'authenticated' | 'catalogue-write' | 'admin';
 
-const accessMiddleware = {
+const middlewareOf = {
   authenticated: [authenticated],
   'catalogue-write': [authenticated, catalogueWriter],
   admin: [authenticated, adminOnly],
@@ -90,7 +90,7 @@ export function route<const R extends RouteInput>(config: R): Omit<R, 'access'> 
   const { access = 'authenticated', ...rest } = config;
   const definition = rest as unknown as RouteConfig;
   const responses = { ...errors(...impliedErrors(definition, access)), ...definition.responses };
-  const auth = access === 'public' ? {} : { security: [{ Bearer: [] }], middleware: accessMiddleware[access] };
+  const auth = access === 'public' ? {} : { security: [{ Bearer: [] }], middleware: middlewareOf[access] };
   return createRoute({ ...definition, responses, ...auth }) as unknown as Omit<R, 'access'>;
 }
 

@@ -10,6 +10,7 @@ import { kafkaProbe, postgresProbe, temporalProbe } from '../health/readiness.ts
 import { sagaHealth } from '../health/saga-health.ts';
 import { AdmissionControl } from '../health/admission.ts';
 import { backlogMeter } from '../health/saga-measurements.ts';
+import { sagaBacklog } from '../health/saga-backlog.ts';
 import type { RoleStarter } from './role.ts';
 
 export const startApiRole: RoleStarter = async (resources) => {
@@ -56,6 +57,7 @@ export const startApiRole: RoleStarter = async (resources) => {
     metrics,
     credentials,
     admission,
+    sagaBacklog: sagaBacklog(saga),
     workflows: await resources.orderWorkflows(),
     // Connected at the first redrive: the API starts and serves without Kafka.
     redrivePublish: lazyPublisher(() => resources.producer()),

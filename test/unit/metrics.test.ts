@@ -15,7 +15,16 @@ const read = (path: string) => readFile(new URL(`../../${path}`, import.meta.url
 /** Every metric family the app registers (each role's, and the saga-state gauges), by name. */
 function exportedNames(): Set<string> {
   const metrics = new Metrics({ defaultMetrics: false });
-  void [metrics.http, metrics.relay, metrics.consumer, metrics.bridge, metrics.notifier, metrics.admission, metrics.reconciler, metrics.deadLetters];
+  void [
+    metrics.http,
+    metrics.relay,
+    metrics.consumer,
+    metrics.bridge,
+    metrics.notifier,
+    metrics.admission,
+    metrics.reconciler,
+    metrics.deadLetters,
+  ];
   // Registering touches neither the database nor Kafka; only a scrape would.
   registerSagaState(metrics, { orm: {} as Orm, kafka: {} as Kafka, topicPrefix: '' });
   return new Set(metrics.registry.getMetricsAsArray().map((m) => m.name));

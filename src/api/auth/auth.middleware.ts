@@ -3,20 +3,21 @@
 // for, and the user's role is read from that same row, so a role change, a password change or a deleted account take
 // effect on the next request. The row is remembered per process and forgotten when PostgreSQL notifies a change
 // (credentials.ts). The settings come from the context (set once by createApp), so route definitions stay module-level
-// constants.
+// constants. On the operator console's routes the console's session cookie is accepted instead of the header, and a
+// state-changing request it authenticates needs its X-CSRF-Token (session-cookie.ts).
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { UserRole } from '../../db/entities.ts';
 import { AccessDeniedError } from '../../domain/errors.ts';
 import { db, type AppEnv } from '../context.ts';
 import type { Credentials } from './credentials.ts';
 import { AppError } from '../errors.ts';
+import { acceptsSessionCookie, CSRF_HEADER, hasValidCsrfToken, isStateChanging, sessionToken } from './session-cookie.ts';
 import { verifyToken } from './tokens.ts';
 
-export const authenticated = createMiddleware<AppEnv>(async (c, next) => {
-  const header = c.req.header('authorization') ?? '';
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match) throw new AppError('unauthenticated', 'Authentication required: send an Authorization: Bearer <token> header');
-  const claims = verifyToken(c.var.authConfig, match[1]!);
+/** The live user a token names, with their role; throws 401 otherwise. */
+export async function userOfToken(c: Context<AppEnv>, token: string): Promise<{ userId: number; role: UserRole }> {
+  const claims = verifyToken(c.var.authConfig, token);
   if (!claims) throw new AppError('unauthenticated', 'Invalid or expired token');
   const user = await c.var.credentials.lookup(claims.userId, async (id): Promise<Credentials | undefined> => {
     const [row] = await db(c).execute<{ role: UserRole; credential_version: number }[]>(
@@ -28,8 +29,32 @@ export const authenticated = createMiddleware<AppEnv>(async (c, next) => {
   if (!user || user.credentialVersion !== claims.credentialVersion) {
     throw new AppError('unauthenticated', 'Token no longer valid (the account was deleted or its password changed); log in again');
   }
-  c.set('userId', claims.userId);
-  c.set('role', user.role);
+  return { userId: claims.userId, role: user.role };
+}
+
+/** The bearer token, or on the console's routes the session cookie (whose state-changing requests need CSRF). */
+function tokenOf(c: Context<AppEnv>): string {
+  const header = c.req.header('authorization');
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  if (match) return match[1]!;
+  const session = header === undefined && acceptsSessionCookie(c.req.path) ? sessionToken(c) : undefined;
+  if (!session) throw new AppError('unauthenticated', 'Authentication required: send an Authorization: Bearer <token> header');
+  if (isStateChanging(c.req.method) && !hasValidCsrfToken(c, c.var.authConfig, session)) {
+    throw new AppError('forbidden', `A request authenticated by the session cookie must carry its ${CSRF_HEADER} header`);
+  }
+  return session;
+}
+
+export const authenticated = createMiddleware<AppEnv>(async (c, next) => {
+  const { userId, role } = await userOfToken(c, tokenOf(c));
+  c.set('userId', userId);
+  c.set('role', role);
+  await next();
+});
+
+/** Admin-only routes: the operator's routes under /api/admin (after `authenticated`). */
+export const adminOnly = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.var.role !== 'admin') throw new AccessDeniedError('Only an admin may do this');
   await next();
 });
 
@@ -38,11 +63,5 @@ export const catalogueWriter = createMiddleware<AppEnv>(async (c, next) => {
   if (c.var.authConfig.PRODUCT_WRITE_ACCESS === 'admin' && c.var.role !== 'admin') {
     throw new AccessDeniedError('Only an admin may change the catalogue (PRODUCT_WRITE_ACCESS=admin)');
   }
-  await next();
-});
-
-/** The operator's routes (/api/admin/…): admins only (after `authenticated`). */
-export const adminOnly = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.var.role !== 'admin') throw new AccessDeniedError('Only an admin may use the operator routes');
   await next();
 });

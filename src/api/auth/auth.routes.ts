@@ -1,15 +1,12 @@
 // POST /api/auth/login: e-mail + password → JWT. Unknown e-mail and wrong password give the same answer and take
-// the same time (a dummy hash is verified when the user does not exist). Throttled per account and per client
-// address (login-throttle.ts).
+// the same time (login.ts). Throttled per account and per client address (login-throttle.ts), with the throttle the
+// operator console's login shares.
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import { User } from '../../db/entities.ts';
-import { entityManager, type AppEnv } from '../context.ts';
+import type { AppEnv } from '../context.ts';
 import { toUserDto } from '../dto.ts';
-import { AppError } from '../errors.ts';
 import { errors, jsonBody, ok, route, router } from '../openapi.ts';
 import { LoginRequest, LoginResponse } from '../schemas.ts';
-import { dummyHash, verifyPassword } from '../../users/password.ts';
+import { checkLogin } from './login.ts';
 import { LoginThrottle, type LoginThrottleConfig } from './login-throttle.ts';
 import { issueToken, type TokenConfig } from './tokens.ts';
 
@@ -25,29 +22,11 @@ const login = route({
   responses: { 200: ok(LoginResponse, 'Token and the logged-in user'), ...errors(401, 429) },
 });
 
-/** The peer address of the connection (no proxy header is trusted); in-process requests have none. */
-function clientAddress(c: Context<AppEnv>): string {
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress ?? 'local';
-}
-
-export function authRoutes(config: TokenConfig & LoginThrottleConfig): OpenAPIHono<AppEnv> {
+export function authRoutes(config: TokenConfig & LoginThrottleConfig, throttle = new LoginThrottle(config)): OpenAPIHono<AppEnv> {
   const app = router();
-  const throttle = new LoginThrottle(config);
   app.openapi(login, async (c) => {
     const { email, password } = c.req.valid('json');
-    const account = email.trim().toLowerCase();
-    const verdict = throttle.attempt(account, clientAddress(c));
-    if (!verdict.allowed) {
-      throw new AppError('rate-limited', verdict.reason, { headers: { 'Retry-After': String(verdict.retryAfterSeconds) } });
-    }
-    const user = await entityManager(c).findOne(User, { email: account }, { populate: ['passwordHash'] });
-    const valid = await verifyPassword(password, user?.passwordHash ?? (await dummyHash));
-    if (!user || !valid) {
-      throttle.failed(account);
-      throw new AppError('unauthenticated', 'Invalid email or password');
-    }
-    throttle.succeeded(account);
+    const user = await checkLogin(c, throttle, email, password);
     return c.json({ token: issueToken(config, user), user: toUserDto(user) }, 200);
   });
   return app;

@@ -10,6 +10,7 @@ import { UserCredentialNotifications } from './0007-user-credential-notification
 import { OutboxTraceContext } from './0008-outbox-trace-context.migration.ts';
 import { Reconciler } from './0009-reconciler.migration.ts';
 import { DeadLetters } from './0010-dead-letters.migration.ts';
+import { OpsIndexes } from './0011-ops-indexes.migration.ts';
 
 export const migrations = [
   { name: '0001-initial-schema', class: InitialSchema },
@@ -22,4 +23,5 @@ export const migrations = [
   { name: '0008-outbox-trace-context', class: OutboxTraceContext },
   { name: '0009-reconciler', class: Reconciler },
   { name: '0010-dead-letters', class: DeadLetters },
+  { name: '0011-ops-indexes', class: OpsIndexes },
 ];
