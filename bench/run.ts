@@ -13,6 +13,7 @@ import { burstSuite } from './suites/burst.ts';
 import { memorySuite } from './suites/memory.ts';
 import { metricsSuite } from './suites/metrics.ts';
 import { pipelineSuite } from './suites/pipeline.ts';
+import { overloadSuite } from './suites/overload.ts';
 import { reconcileSuite } from './suites/reconcile.ts';
 import { requestsSuite } from './suites/requests.ts';
 import { scaleSuite } from './suites/scale.ts';
@@ -26,6 +27,7 @@ const SUITES: Suite[] = [
   burstSuite,
   requestsSuite,
   reconcileSuite,
+  overloadSuite,
   sustainedSuite,
   memorySuite,
   metricsSuite,
