@@ -1,6 +1,6 @@
 // What the operator console shows of the orders, each figure from one bounded statement: open orders by phase (the
 // partial index idx_orders_open holds exactly the open orders, with the columns the phase needs), orders placed and
-// finished per minute over the last RATE_MINUTES (range scans of idx_orders_created_at / idx_orders_updated_at: a
+// finished per minute over the last RATE_MINUTES (range scans of idx_orders_created_at / idx_orders_finished: a
 // final order is never updated again, so its updated_at is when it finished), and the latest open or just-finished
 // orders. Counts by status over all orders are the saga-state measurement (src/health/saga-measurements.ts).
 import type { EntityManager } from '@mikro-orm/postgresql';
