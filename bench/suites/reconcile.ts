@@ -57,7 +57,6 @@ async function seed(db: pg.Pool, n: number): Promise<void> {
   await db.query(
     `insert into users (name, email, password_hash, created_at, updated_at) values ('Bench', 'bench-reconcile@example.com', 'x', now(), now())`,
   );
-  await db.query(`insert into products (name, price, stock, created_at, updated_at) values ('Bench product', 10, 1000000, now(), now())`);
   // Order i finished (n - i) × 30 ms ago: the newest last, spread over n × 30 ms (50 minutes for 100,000).
   await db.query(
     `insert into orders (id, user_id, total, status, created_at, updated_at)
