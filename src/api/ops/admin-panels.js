@@ -1,19 +1,33 @@
-// The console's drift and dead-letter sections. Their endpoints (GET /api/admin/drift, GET /api/admin/dead-letters,
-// POST /api/admin/dead-letters/redrive) come with their own features; where one answers 404 the section says "not
-// available". A redrive is always previewed first (dryRun: true, the messages it would take) and sent only when the
-// operator confirms that preview, with the very same filter.
+// The console's drift and dead-letter sections, from GET /api/admin/drift, GET /api/admin/dead-letters and POST
+// /api/admin/dead-letters/redrive (where one answers 404, e.g. against an older build, the section says "not
+// available"). Each section is drawn again only when its answer changed, so an opened message or a focused link
+// survives the polling; its Refresh button loads it at once. A redrive is always previewed first (dryRun: true, the
+// entries it would take) and sent only when the operator confirms that preview, with the very same filter.
 import { barChart } from './charts.js';
-import { api, ApiError, formatTime, h, orderLinks } from './ops-api.js';
+import { api, ApiError, formatTime, h, orderLinks, workflowUrl } from './ops-api.js';
 
-/** Shows `render(data)` in `target`, or why there is nothing to show. */
+const shown = new WeakMap();
+/** Shows `render(data)` in `target` unless it shows that answer already, or why there is nothing to show. */
 async function fill(target, path, render) {
+  let content;
+  let key;
   try {
-    target.replaceChildren(...[render(await api(path))].flat());
+    const data = await api(path);
+    // The order links depend on where the Temporal UI is (known after the first overview) as well.
+    key = JSON.stringify(data) + workflowUrl('');
+    if (shown.get(target) === key) return;
+    content = [render(data)].flat();
   } catch (err) {
     const text = err instanceof ApiError && err.status === 404 ? 'not available' : `could not load: ${err.message}`;
-    target.replaceChildren(h('p', { class: 'unavailable' }, text));
+    key = `error: ${text}`;
+    content = [h('p', { class: 'unavailable' }, text)];
   }
+  shown.set(target, key);
+  target.replaceChildren(...content);
 }
+
+/** "1 message", "2 messages". */
+const count = (n, noun) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 const table = (caption, headings, rows) =>
   h(
@@ -33,18 +47,22 @@ const table = (caption, headings, rows) =>
   );
 
 function renderDrift({ lastPass, open, items }) {
-  const pass = lastPass ? `Last pass ${formatTime(lastPass.at)}, ${lastPass.mode} mode, ${lastPass.durationMs} ms` : 'No pass has run yet';
+  const pass = lastPass
+    ? `Last pass ${formatTime(lastPass.at)}, ${lastPass.mode} mode, ${Math.round(lastPass.durationMs)} ms`
+    : 'No pass has run yet';
   const kinds = Object.entries(open ?? {});
   const rows = (items ?? []).map((i) =>
     h(
       'tr',
-      { 'data-drift-id': i.id },
+      { 'data-drift-id': i.id, 'data-action': i.action },
       h('td', {}, String(i.id)),
       h('td', {}, orderLinks(i.orderId)),
       h('td', {}, i.kind),
-      h('td', { class: `action-${i.action}` }, i.action),
-      h('td', {}, typeof i.detail === 'string' ? i.detail : JSON.stringify(i.detail)),
+      h('td', { class: `action action-${i.action}` }, i.action),
+      h('td', { class: 'detail' }, typeof i.detail === 'string' ? i.detail : JSON.stringify(i.detail)),
       h('td', {}, formatTime(i.foundAt)),
+      // A drift left open is one row, seen again by every pass; a repair is a row of its own.
+      h('td', {}, i.timesSeen > 1 ? `${formatTime(i.lastSeenAt)} (${i.timesSeen} passes)` : formatTime(i.lastSeenAt)),
       h('td', {}, formatTime(i.repairedAt)),
     ),
   );
@@ -52,8 +70,8 @@ function renderDrift({ lastPass, open, items }) {
     h('p', { class: 'drift-pass' }, pass),
     kinds.length
       ? barChart({ title: 'Open drift by kind', bars: kinds.map(([label, value]) => ({ label, value })) })
-      : h('p', {}, 'No open drift.'),
-    table('Latest drift findings', ['id', 'order', 'kind', 'action', 'detail', 'found', 'repaired'], rows),
+      : h('p', { class: 'ok' }, 'No open drift.'),
+    table('Latest drift findings, newest first', ['id', 'order', 'kind', 'action', 'detail', 'found', 'last seen', 'repaired'], rows),
   ];
 }
 
@@ -64,18 +82,28 @@ function renderDeadLetters(letters) {
       { 'data-dead-letter-id': d.id },
       h('td', {}, String(d.id)),
       h('td', {}, d.topic),
-      h('td', { title: d.reason }, d.reasonCode),
+      h('td', {}, h('code', {}, d.reasonCode), h('br'), h('span', { class: 'detail' }, d.reason)),
       h('td', {}, orderLinks(d.orderId)),
       h('td', {}, formatTime(d.firstFailedAt)),
       h('td', {}, formatTime(d.lastFailedAt)),
       h('td', {}, String(d.attempts)),
-      h('td', {}, d.state === 'redriven' ? `redriven ${formatTime(d.redrivenAt)}` : d.state),
-      h('td', {}, h('details', {}, h('summary', {}, 'message'), h('pre', {}, JSON.stringify(d.message, null, 2)))),
+      h('td', { class: `state-${d.state}` }, d.state === 'redriven' ? `redriven ${formatTime(d.redrivenAt)}` : d.state),
+      h(
+        'td',
+        {},
+        h(
+          'details',
+          {},
+          h('summary', { 'aria-label': `message of dead letter ${d.id}` }, 'message'),
+          h('pre', {}, JSON.stringify(d.message, null, 2)),
+        ),
+      ),
     ),
   );
+  const waiting = letters.filter((d) => d.state === 'dead').length;
   return table(
-    `${letters.length} latest dead letters`,
-    ['id', 'topic', 'reason', 'order', 'first failed', 'last failed', 'attempts', 'state', ''],
+    `${count(letters.length, 'latest dead letter')}, newest first (${waiting} dead, ${letters.length - waiting} redriven)`,
+    ['id', 'topic', 'reason', 'order', 'first failed', 'last failed', 'attempts', 'state', 'message'],
     rows,
   );
 }
@@ -100,10 +128,12 @@ function redriveForm(form, outcome, refresh) {
   const redrive = (body) => api('/api/admin/dead-letters/redrive', { method: 'POST', body });
   const confirm = async () => {
     const filter = previewed;
+    if (!filter) return; // a second click on the same preview
     previewed = undefined;
     try {
       const result = await redrive({ ...filter, dryRun: false });
-      say(h('p', { role: 'status' }, `${result.count} messages redriven: ${result.ids.join(', ') || 'none'}`));
+      const more = result.more ? ' More entries match: preview again for the next ones.' : '';
+      say(h('p', { role: 'status' }, `${count(result.count, 'message')} redriven: ${result.ids.join(', ') || 'none'}.${more}`));
       await refresh();
     } catch (err) {
       say(h('p', { class: 'error', role: 'alert' }, `Redrive failed: ${err.message}`));
@@ -113,14 +143,20 @@ function redriveForm(form, outcome, refresh) {
     event.preventDefault();
     try {
       const filter = filterOf(form);
+      if (Object.keys(filter).length === 0) throw new Error('Choose a topic or a reason, or give order ids: a redrive needs a filter');
       const preview = await redrive({ ...filter, dryRun: true });
       previewed = filter;
+      const more = preview.more ? ' (and more: one redrive sends at most this many)' : '';
       say(
-        h('p', { role: 'status', class: 'preview' }, `${preview.count} messages would be redriven: ${preview.ids.join(', ') || 'none'}`),
+        h(
+          'p',
+          { role: 'status', class: 'preview' },
+          `${count(preview.count, 'message')} would be redriven: ${preview.ids.join(', ') || 'none'}${more}`,
+        ),
         h(
           'button',
           { type: 'button', class: 'danger', disabled: preview.count === 0, onclick: confirm },
-          `Redrive ${preview.count} messages`,
+          `Redrive ${count(preview.count, 'message')}`,
         ),
         ' ',
         h('button', { type: 'button', onclick: () => ((previewed = undefined), say()) }, 'Cancel'),
@@ -132,11 +168,13 @@ function redriveForm(form, outcome, refresh) {
   });
 }
 
-/** Loads both sections now and on every call of the returned function. */
+/** Loads both sections on every call of the returned function, and one of them on its Refresh button. */
 export function adminPanels() {
-  const drift = document.getElementById('drift-body');
-  const letters = document.getElementById('dead-letters-body');
-  const refreshLetters = () => fill(letters, '/api/admin/dead-letters?limit=50', renderDeadLetters);
-  redriveForm(document.getElementById('redrive'), document.getElementById('redrive-outcome'), refreshLetters);
-  return () => Promise.all([fill(drift, '/api/admin/drift?limit=50', renderDrift), refreshLetters()]);
+  const $ = (id) => document.getElementById(id);
+  const refreshDrift = () => fill($('drift-body'), '/api/admin/drift?limit=50', renderDrift);
+  const refreshLetters = () => fill($('dead-letters-body'), '/api/admin/dead-letters?limit=50', renderDeadLetters);
+  redriveForm($('redrive'), $('redrive-outcome'), refreshLetters);
+  $('drift-refresh').addEventListener('click', () => void refreshDrift());
+  $('dead-letters-refresh').addEventListener('click', () => void refreshLetters());
+  return () => Promise.all([refreshDrift(), refreshLetters()]);
 }

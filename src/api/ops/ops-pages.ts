@@ -2,6 +2,7 @@
 // (console.html with the session's CSRF token filled in). Everything else the console shows is drawn by its script
 // from the admin API. No inline script or style, so the Content-Security-Policy below can forbid both.
 import { readFile } from 'node:fs/promises';
+import { EVENT_TOPICS, REASON_CODES } from '../../dead-letters/dead-letter-filter.ts';
 
 const here = new URL('./', import.meta.url);
 
@@ -74,6 +75,12 @@ export function forbiddenPage(csrfToken: string): string {
   );
 }
 
+const options = (values: readonly string[]) => values.map((v) => `<option value="${escape(v)}">${escape(v)}</option>`).join('');
+
+/** console.html with the session's CSRF token, and the redrive form's choices: the topics and reason codes the API takes. */
 export async function consolePage(csrfToken: string): Promise<string> {
-  return (await asset('console.html')).replaceAll('{{csrfToken}}', escape(csrfToken));
+  return (await asset('console.html'))
+    .replaceAll('{{csrfToken}}', escape(csrfToken))
+    .replace('{{topicOptions}}', options(EVENT_TOPICS))
+    .replace('{{reasonOptions}}', options(REASON_CODES));
 }
