@@ -29,6 +29,10 @@
 //       run was terminated or lost after a declined charge, and the reconciler started this one) waits for payment
 //       until that due time instead of charging again and restarting the expiry clock. An order found Processing
 //       without a due time was still being charged: the charge runs again, idempotent by its key.
+//
+// With Worker Deployment Versioning on (WORKER_VERSIONING), every run is PINNED to the build it started on: a change
+// that only new runs need can ship as a new build without patched(); a change running orders must pick up, or a run
+// that is not pinned (versioning off), still needs patched() (docs/architecture.md#deploying-a-changed-workflow).
 import {
   allHandlersFinished,
   condition,
@@ -36,6 +40,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  setWorkflowOptions,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createOrderActivities } from '../activities/order.activities.ts';
@@ -177,3 +182,6 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
   await condition(allHandlersFinished);
   return state;
 }
+
+// A run finishes on the build it started on (the worker's default says so too); ignored by a worker without versioning.
+setWorkflowOptions({ versioningBehavior: 'PINNED' }, orderWorkflow);
