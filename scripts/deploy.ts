@@ -9,7 +9,14 @@ import { createLogger } from '../src/logger.ts';
 import { workflowBuildId } from '../src/temporal/build-id.ts';
 import { connectTemporal } from '../src/temporal/connection.ts';
 import { installTemporalRuntime } from '../src/temporal/runtime.ts';
-import { DeploymentRefused, deploymentStatus, setCurrent, setRamping, type DeploymentStatus } from '../src/temporal/deployments.ts';
+import {
+  DeploymentRefused,
+  deploymentStatus,
+  POLLER_FRESHNESS_MS,
+  setCurrent,
+  setRamping,
+  type DeploymentStatus,
+} from '../src/temporal/deployments.ts';
 
 const USAGE = 'usage: npm run deploy -- status | current <buildId> | ramp <buildId> <percent> | build-id';
 
@@ -37,10 +44,11 @@ export function formatStatus(status: DeploymentStatus, thisCheckout?: string): s
     const drainage = b.drainage && b.status !== 'current' && b.status !== 'ramping' ? ` (${b.drainage})` : '';
     lines.push(
       `  build ${b.buildId}${b.buildId === thisCheckout ? ' (this checkout)' : ''}: ${b.status}${drainage}, ` +
-        `${b.openWorkflows} open order workflows pinned to it, ${b.pollers.length} workers polling`,
+        `${b.openWorkflows} open order workflows pinned to it, ${b.pollers.length} workers seen polling`,
     );
   }
-  if (status.unversionedPollers.length > 0) lines.push(`  unversioned workers polling: ${status.unversionedPollers.length}`);
+  if (status.unversionedPollers.length > 0) lines.push(`  unversioned workers seen polling: ${status.unversionedPollers.length}`);
+  lines.push(`  (workers seen polling: in the last ${POLLER_FRESHNESS_MS / 1000} s, so a worker just stopped still counts)`);
   return lines.join('\n');
 }
 

@@ -107,7 +107,7 @@ describe('npm run deploy', () => {
       'wf-b',
     );
     expect(text).toContain('current: wf-b');
-    expect(text).toContain('build wf-b (this checkout): current, 3 open order workflows pinned to it, 2 workers polling');
-    expect(text).toContain('build wf-a: draining (draining), 7 open order workflows pinned to it, 1 workers polling');
+    expect(text).toContain('build wf-b (this checkout): current, 3 open order workflows pinned to it, 2 workers seen polling');
+    expect(text).toContain('build wf-a: draining (draining), 7 open order workflows pinned to it, 1 workers seen polling');
   });
 });
