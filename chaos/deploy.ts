@@ -1,4 +1,4 @@
-// The deploy drill (`npm run chaos:deploy`, ≈ 5 min): a changed workflow deployed while orders wait. On services of
+// The deploy drill (`npm run chaos:deploy`, ≈ 4 min): a changed workflow deployed while orders wait. On services of
 // its own (as the chaos suite), every role as its own process and two workers of build A (this checkout, Worker
 // Deployment Versioning on) take a seeded load of orders that are paid, cancelled, deleted or left to expire. Build B
 // (chaos/deploy-build.ts: a real, unpatched change no A-history replays on) starts beside A, is refused as current
@@ -51,7 +51,10 @@ export async function deployDrill(): Promise<number> {
   const state = mkdtempSync(path.join(os.tmpdir(), 'order-saga-deploy-'));
   // The replay check below runs replay workers in this process: its expected non-determinism warnings stay out of the
   // report (the step line counts them).
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, console: {} } },
+  });
 
   const steps: Step[] = [];
   const step = (what: string, detail?: string) => {
