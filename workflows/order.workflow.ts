@@ -30,9 +30,10 @@
 //       until that due time instead of charging again and restarting the expiry clock. An order found Processing
 //       without a due time was still being charged: the charge runs again, idempotent by its key.
 //
-// With Worker Deployment Versioning on (WORKER_VERSIONING), every run is PINNED to the build it started on: a change
-// that only new runs need can ship as a new build without patched(); a change running orders must pick up, or a run
-// that is not pinned (versioning off), still needs patched() (docs/architecture.md#deploying-a-changed-workflow).
+// With Worker Deployment Versioning on (WORKER_VERSIONING), every run is PINNED to the build it started on (the
+// versioned worker's default behavior, src/temporal/worker.ts; not set here: the server refuses a behavior from a
+// worker without versioning). A change only new runs need can ship as a new build without patched(); a change running
+// orders must pick up, or a run that is not pinned, still needs patched() (docs/architecture.md, deploying).
 import {
   allHandlersFinished,
   condition,
@@ -40,7 +41,6 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  setWorkflowOptions,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createOrderActivities } from '../activities/order.activities.ts';
@@ -182,6 +182,3 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
   await condition(allHandlersFinished);
   return state;
 }
-
-// A run finishes on the build it started on (the worker's default says so too); ignored by a worker without versioning.
-setWorkflowOptions({ versioningBehavior: 'PINNED' }, orderWorkflow);

@@ -70,7 +70,8 @@ export async function createWorker({
     activities,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: entry, bundlerOptions: { preloadModules: PRELOADED_MODULES } }),
     shutdownGraceTime: '10s',
-    // PINNED by default as well as on OrderWorkflow itself: a workflow type added later is safe unless it says otherwise.
+    // Every workflow of a versioned worker PINNED (OrderWorkflow's runs finish on the build they started on). Set here
+    // rather than with setWorkflowOptions in the workflow: the server refuses a behavior from an unversioned worker.
     ...(deployment && {
       workerDeploymentOptions: { version: deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' as const },
     }),
