@@ -8,7 +8,13 @@ import { fileURLToPath } from 'node:url';
 
 const mainPath = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
-export type RoleSpec = { name: string; role: 'api' | 'relay' | 'bridge' | 'worker' | 'notifier' | 'reconciler'; port: number };
+export type RoleSpec = {
+  name: string;
+  role: 'api' | 'relay' | 'bridge' | 'worker' | 'notifier' | 'reconciler';
+  port: number;
+  /** Another checkout's entry point (the deploy drill's build B); default: this checkout's src/main.ts. */
+  main?: string;
+};
 
 export class RoleProcess {
   readonly spec: RoleSpec;
@@ -39,7 +45,7 @@ export class RoleProcess {
     const out = openSync(this.logFile, 'a');
     this.starts++;
     this.expectingExit = false;
-    const child = spawn(process.execPath, ['--no-warnings=TimeoutNegativeWarning', mainPath, this.spec.role], {
+    const child = spawn(process.execPath, ['--no-warnings=TimeoutNegativeWarning', this.spec.main ?? mainPath, this.spec.role], {
       env: this.env,
       stdio: ['ignore', out, out],
     });

@@ -1,10 +1,10 @@
-// The chaos suite: `npm run chaos` (long) and `npm run chaos:short` (≈ 3 min, CI). Starts its own PostgreSQL, Kafka
+// The chaos suite: `npm run chaos` (long) and `npm run chaos:short` (≈ 3 min, CI); `--deploy` (npm run chaos:deploy)
+// runs the deploy drill instead (chaos/deploy.ts). Starts its own PostgreSQL, Kafka
 // and Temporal, runs every role as its own process (api, 2 relays, 2 bridges, 2 workers, notifier, reconciler), drives a seeded
 // load while a seeded schedule kills and partitions, then reconciles and exits non-zero on any anomaly. The seed and
 // the schedule are printed; CHAOS_SEED=<n> repeats a run. Results: chaos/results/<run>/result.json and logs/.
 import { Client, Connection } from '@temporalio/client';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,21 +14,10 @@ import { Reconciler, type Reconciliation } from './reconcile.ts';
 import { migrate, RoleProcess, type RoleSpec } from './roles.ts';
 import { describeFault, faultSchedule, INSTANCES, PROFILES, type Fault } from './schedule.ts';
 import { Services } from './services.ts';
-import { clock, prng, say, sleep, waitUntil } from './util.ts';
+import { clock, freePort, prng, say, sleep, waitUntil } from './util.ts';
 
 const EXPIRY_MS = 20_000;
 const root = fileURLToPath(new URL('.', import.meta.url));
-
-function freePort(taken: Set<number>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => (taken.has(port) ? freePort(taken).then(resolve, reject) : (taken.add(port), resolve(port))));
-    });
-  });
-}
 
 function parseArgs(argv: string[]) {
   const unknown = argv.filter((a) => a !== '--short' && a !== '--long');
@@ -281,7 +270,8 @@ function printTable(report: Reconciliation, faults: FaultLog[], answers: Map<str
   console.log('');
 }
 
-main().then(
+const run = process.argv.includes('--deploy') ? (await import('./deploy.ts')).deployDrill : main;
+run().then(
   (code) => process.exit(code),
   (err: unknown) => {
     console.error('chaos run failed:', err);

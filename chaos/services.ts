@@ -45,11 +45,14 @@ export class Services {
   private kafka?: ChildProcess;
   private temporal?: ChildProcess;
   private pgRunning = false;
+  /** More flags for the Temporal dev server (the deploy drill's dynamic config). */
+  private readonly temporalArgs: string[];
 
-  constructor(state: string, logs: string, ports: ServicePorts) {
+  constructor(state: string, logs: string, ports: ServicePorts, temporalArgs: string[] = []) {
     this.state = state;
     this.logs = logs;
     this.ports = ports;
+    this.temporalArgs = temporalArgs;
   }
 
   get pgData() {
@@ -196,6 +199,7 @@ export class Services {
         '--log-level',
         'warn',
         ...attributes,
+        ...this.temporalArgs,
       ],
       { stdio: ['ignore', out, out] },
     );

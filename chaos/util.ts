@@ -1,6 +1,7 @@
 // Small helpers of the chaos harness: a seeded PRNG (the whole run follows from its seed), waiting with a deadline,
 // running a command without blocking the event loop, and progress lines stamped with the run's clock.
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
 
 /** mulberry32: a tiny 32-bit PRNG; the same seed gives the same sequence on every machine. */
 export function prng(seed: number): () => number {
@@ -48,4 +49,16 @@ const t0 = Date.now();
 export const clock = () => (Date.now() - t0) / 1000;
 export function say(message: string): void {
   console.log(`[${clock().toFixed(1).padStart(6)} s] ${message}`);
+}
+
+/** A free local TCP port not yet in `taken` (which it joins). */
+export function freePort(taken: Set<number>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => (taken.has(port) ? freePort(taken).then(resolve, reject) : (taken.add(port), resolve(port))));
+    });
+  });
 }

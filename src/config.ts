@@ -128,6 +128,20 @@ const schema = z.object({
   // free slots and a growing backlog under load while the CPU was not busy.
   WORKER_MAX_WORKFLOW_TASK_POLLS: z.coerce.number().int().min(2).default(20),
   WORKER_NONSTICKY_POLL_RATIO: z.coerce.number().gt(0).max(1).default(0.8),
+  // Worker Deployment Versioning (docs/architecture.md#deploying-a-changed-workflow): a worker of build WORKER_BUILD_ID in
+  // the deployment WORKER_DEPLOYMENT_NAME, whose order workflows are pinned to the build they started on. Off by
+  // default: with it on, a build takes orders only once `npm run deploy -- current <buildId>` made it current, and the
+  // dev stack and tests restart one worker on changed code all the time. Unset build id: derived from the workflow
+  // sources (src/temporal/build-id.ts), so changed workflow code is a new build.
+  WORKER_VERSIONING: bool.default(false),
+  WORKER_DEPLOYMENT_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, 'letters, digits, - and _ only (at most 100), e.g. order-saga')
+    .default('order-saga'),
+  WORKER_BUILD_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'letters, digits, ., - and _ only (at most 100), e.g. 2026-12-06.1 or a commit hash')
+    .optional(),
   // GET /health/saga reports degraded past these (see src/health/saga-health.ts).
   SAGA_MAX_OUTBOX_AGE: duration.default(30_000),
   SAGA_MAX_BRIDGE_LAG: z.coerce.number().int().min(0).default(1000),

@@ -29,6 +29,11 @@
 //       run was terminated or lost after a declined charge, and the reconciler started this one) waits for payment
 //       until that due time instead of charging again and restarting the expiry clock. An order found Processing
 //       without a due time was still being charged: the charge runs again, idempotent by its key.
+//
+// With Worker Deployment Versioning on (WORKER_VERSIONING), every run is PINNED to the build it started on (the
+// versioned worker's default behavior, src/temporal/worker.ts; not set here: the server refuses a behavior from a
+// worker without versioning). A change only new runs need can ship as a new build without patched(); a change running
+// orders must pick up, or a run that is not pinned, still needs patched() (docs/architecture.md, deploying).
 import {
   allHandlersFinished,
   condition,

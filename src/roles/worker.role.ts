@@ -2,7 +2,11 @@
 import { createActivities, SimulatedPaymentProvider } from '../../activities/index.ts';
 import type { Worker } from '@temporalio/worker';
 import { createWorker, workerTuning } from '../temporal/worker.ts';
+import { deploymentVersion } from '../temporal/build-id.ts';
+import { deploymentStatus } from '../temporal/deployments.ts';
 import type { LoopState } from '../lib/loop-state.ts';
+import type { Logger } from '../logger.ts';
+import type { Resources } from './resources.ts';
 import type { RoleStarter } from './role.ts';
 
 type WorkerStatus = ReturnType<Worker['getStatus']>;
@@ -19,6 +23,8 @@ export function workerLoopState(status: WorkerStatus, failure?: string): LoopSta
 export const startWorkerRole: RoleStarter = async (resources) => {
   const { config } = resources;
   const log = resources.log.child({ role: 'worker' });
+  // Before any connection: a versioned worker without a usable build id fails at start, naming the setting.
+  const deployment = config.WORKER_VERSIONING ? deploymentVersion(config) : undefined;
   const [connection, orm] = await Promise.all([resources.temporalWorkerConnection(), resources.orm()]);
   const paymentProvider = new SimulatedPaymentProvider({ durationMs: config.PAYMENT_DURATION, successRate: config.PAYMENT_SUCCESS_RATE });
   const worker = await createWorker({
@@ -26,6 +32,7 @@ export const startWorkerRole: RoleStarter = async (resources) => {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities: createActivities({ orm, paymentProvider, log }),
+    deployment,
     ...workerTuning(config),
   });
   const running = worker.run();
@@ -34,7 +41,11 @@ export const startWorkerRole: RoleStarter = async (resources) => {
     failure = String(err);
     log.error({ err }, 'worker stopped with an error');
   });
-  log.info(`polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}`);
+  log.info(
+    `polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}` +
+      (deployment ? ` as build ${deployment.buildId} of worker deployment "${deployment.deploymentName}"` : ''),
+  );
+  if (deployment) void noteRouting(resources, deployment.buildId, log);
   return {
     name: 'worker',
     loop: () => workerLoopState(worker.getStatus(), failure),
@@ -44,3 +55,24 @@ export const startWorkerRole: RoleStarter = async (resources) => {
     },
   };
 };
+
+/** A versioned worker gets new orders only while its build is current or ramping: say so when it is neither. */
+async function noteRouting(resources: Resources, buildId: string, log: Logger): Promise<void> {
+  const { config } = resources;
+  try {
+    const client = await resources.temporalClient();
+    const status = await deploymentStatus({
+      client,
+      namespace: config.TEMPORAL_NAMESPACE,
+      deploymentName: config.WORKER_DEPLOYMENT_NAME,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+    });
+    if (status.current === buildId || status.ramping?.buildId === buildId) return;
+    log.warn(
+      `build ${buildId} is not current (current: ${status.current ?? 'none'}): it runs only the workflows pinned to it; ` +
+        `\`npm run deploy -- current ${buildId}\` sends new orders to it`,
+    );
+  } catch (err) {
+    log.warn({ err }, 'could not read the worker deployment');
+  }
+}

@@ -3,6 +3,7 @@
 // adds Temporal's OpenTelemetry interceptors and span sink (src/temporal/tracing.ts); a prebuilt `workflowBundle` must
 // then have been bundled with `workflowTracingModule` among its workflowInterceptorModules.
 import { fileURLToPath } from 'node:url';
+import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { currentTracing } from '../telemetry/tracing.ts';
 import type { Config } from '../config.ts';
@@ -31,6 +32,11 @@ export type WorkerDeps = {
   activities?: object;
   /** Another bundle entry point to compile (tests add test-only workflows); default: the production `workflowsPath`. */
   workflowsPath?: string;
+  /**
+   * With Worker Deployment Versioning (WORKER_VERSIONING): the deployment version this worker polls as. It then gets
+   * new workflows only while its version is current (or ramping), and the workflows it starts stay on it (pinned).
+   */
+  deployment?: WorkerDeploymentVersion;
 } & Partial<
   Pick<
     WorkerOptions,
@@ -53,6 +59,7 @@ export async function createWorker({
   activities,
   workflowBundle,
   workflowsPath: entry = workflowsPath,
+  deployment,
   ...rest
 }: WorkerDeps): Promise<Worker> {
   const tracing = currentTracing();
@@ -63,6 +70,11 @@ export async function createWorker({
     activities,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: entry, bundlerOptions: { preloadModules: PRELOADED_MODULES } }),
     shutdownGraceTime: '10s',
+    // Every workflow of a versioned worker PINNED (OrderWorkflow's runs finish on the build they started on). Set here
+    // rather than with setWorkflowOptions in the workflow: the server refuses a behavior from an unversioned worker.
+    ...(deployment && {
+      workerDeploymentOptions: { version: deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' as const },
+    }),
     ...(tracing && tracingWorkerOptions(tracing, { bundled: workflowBundle !== undefined })),
     ...rest,
   });
