@@ -7,13 +7,16 @@
 // Each database step is one conditional transaction (status change + outbox event + stock release together), so a
 // retry never applies twice. An order that is gone or already past Pending ends the run quietly.
 //
-// Versions (keep every branch while histories of it may exist; test/workflows/histories/ holds one set per version):
+// Versions (keep every branch while histories of it may exist; test/workflows/histories/ holds one set per version
+// still replayed, test/workflows/retired-histories/ the sets of retired branches, which no longer replay):
 //   v1  database steps as ordinary activities: 4 workflow tasks and 3 activity tasks per paid order.
 //   v2  patch LOCAL_DB_STEPS: database steps as local activities, run by the worker inside the workflow task that
 //       needs them, so a paid order takes 2 workflow tasks and 1 activity task (the payment). The steps are short,
 //       idempotent transactions, which is what local activities are for.
 //   v3  patch RECORD_PAYMENT_DUE: after a declined payment, one more local step writes the expiry time to the order
 //       row, so the API shows `phase: awaiting-payment` and `paymentDueAt` without a Temporal round trip.
+//   The patches of v2 and v3 are retired: deprecatePatch() instead of patched(), so the old branches (v1's activity
+//   tasks, v2's run without a due time) are gone, after `npm run patches:usage` found no open run without their markers.
 //   v4  patch LOCAL_PAYMENT: the payment is a local activity too, so a paid order is one workflow task and no
 //       activity task: the engine's cost per order (tasks, events, matching) is what bounds the saga's rate. The
 //       charge lasts seconds (PAYMENT_DURATION) and is idempotent by its key, which is what a local activity needs:
@@ -37,6 +40,7 @@
 import {
   allHandlersFinished,
   condition,
+  deprecatePatch,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -64,7 +68,6 @@ const databaseStepOptions = {
   // PostgreSQL down is retried until it is back: giving up would leave the order stuck.
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 } as const;
-const remoteDb = proxyActivities<DatabaseSteps>(databaseStepOptions);
 const localDb = proxyLocalActivities<DatabaseSteps>(databaseStepOptions);
 
 export const LOCAL_DB_STEPS = 'local-db-steps';
@@ -91,8 +94,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
     paymentApproved: null,
     expiresAt: null,
   };
+  // Retired branches (no open run may still need them; their histories are in test/workflows/retired-histories/):
+  // v1's database steps as activity tasks. The deprecated marker keeps v2+ histories replaying.
+  deprecatePatch(LOCAL_DB_STEPS);
+  const db = localDb;
   // Decided once, before the first command, so a run keeps the version it started with.
-  const db = patched(LOCAL_DB_STEPS) ? localDb : remoteDb;
   const payments = patched(LOCAL_PAYMENT) ? localPayments : remotePayments;
   let paymentConfirmed = false;
   let cancelRequested = false;
@@ -165,7 +171,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
       if (remainingMs > 0) await condition(() => paymentConfirmed || cancelRequested, remainingMs);
     } else {
       state.expiresAt = new Date(Date.now() + input.expiryMs).toISOString();
-      if (patched(RECORD_PAYMENT_DUE)) await db.recordPaymentDue(input.orderId, state.expiresAt);
+      // Retired branch: v2 did not record the due time.
+      deprecatePatch(RECORD_PAYMENT_DUE);
+      await db.recordPaymentDue(input.orderId, state.expiresAt);
       await condition(() => paymentConfirmed || cancelRequested, input.expiryMs);
     }
   }

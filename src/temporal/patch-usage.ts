@@ -6,7 +6,9 @@ import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { ADOPT_FINAL_STATUS, LOCAL_DB_STEPS, LOCAL_PAYMENT, RECORD_PAYMENT_DUE } from '../../workflows/order.workflow.ts';
 
-/** Every patch of OrderWorkflow, oldest first. */
+/** Every patch of OrderWorkflow, oldest first (deprecated ones included: new runs still record their markers). Not
+ * RESUME_FROM_DATABASE: only a run started for an order already waiting reaches it, so every other run would count as
+ * needing its old branch. */
 export const ORDER_WORKFLOW_PATCHES = [LOCAL_DB_STEPS, RECORD_PAYMENT_DUE, LOCAL_PAYMENT, ADOPT_FINAL_STATUS] as const;
 
 export type PatchUsage = { patch: string; openRuns: number; recorded: number; mayNeedOldBranch: number; sample: string[] };

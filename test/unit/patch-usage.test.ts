@@ -6,7 +6,14 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { recordedPatches } from '../../src/temporal/patch-usage.ts';
 
 const recorded = async (version: string, file: string) =>
-  historyFromJSON(JSON.parse(await readFile(new URL(`../workflows/histories/${version}/${file}`, import.meta.url), 'utf8')));
+  historyFromJSON(
+    JSON.parse(
+      await readFile(
+        new URL(`../workflows/${version.startsWith('v1') ? 'retired-histories' : 'histories'}/${version}/${file}`, import.meta.url),
+        'utf8',
+      ),
+    ),
+  );
 
 describe('the patches a run recorded', () => {
   it('when a run started before any patch, then it recorded none', async () => {

@@ -1,6 +1,8 @@
 // Determinism guard: histories recorded from real runs (scripts/record-histories.ts), one folder per workflow
 // version, must all replay against the current workflow code. A change that alters the command sequence of any
-// version still running somewhere fails here before it can break running orders. Each version replays both without and
+// version still running somewhere fails here before it can break running orders. The sets of retired branches
+// (retired-histories/: v1 and v2, whose patches went to deprecatePatch) must no longer replay: that they fail is what
+// retiring a branch means, and why a deploy may not meet a run of them. Each version replays both without and
 // with Temporal's OpenTelemetry workflow interceptors (what a worker runs when tracing is on): turning tracing on or off
 // must never break a running order.
 import { readdir, readFile } from 'node:fs/promises';
@@ -13,15 +15,10 @@ import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../helpers/temporal.ts';
 
 const dir = fileURLToPath(new URL('./histories/', import.meta.url));
+const retiredDir = fileURLToPath(new URL('./retired-histories/', import.meta.url));
+const RETIRED = ['v1-activities', 'v2-local-db-steps'];
 const SCENARIOS = ['cancelled.json', 'completed.json', 'expired.json', 'paid-after-decline.json'];
-const VERSIONS = [
-  'v1-activities',
-  'v2-local-db-steps',
-  'v3-payment-due',
-  'v4-local-payment',
-  'v5-adopt-final-status',
-  'v6-resume-from-database',
-];
+const VERSIONS = ['v3-payment-due', 'v4-local-payment', 'v5-adopt-final-status', 'v6-resume-from-database'];
 /** Scenarios recorded from a version on: since v5 the API records requests as signals, so one arrives mid-charge. */
 const scenariosOf = (version: string) =>
   version < 'v5'
@@ -39,7 +36,8 @@ type History = {
   }>;
 };
 
-const load = async (version: string, file: string) => JSON.parse(await readFile(`${dir}${version}/${file}`, 'utf8')) as History;
+const load = async (version: string, file: string) =>
+  JSON.parse(await readFile(`${RETIRED.includes(version) ? retiredDir : dir}${version}/${file}`, 'utf8')) as History;
 const scheduledActivities = (history: History) =>
   history.events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
 const workflowTasks = (history: History) => history.events.filter((e) => /WORKFLOW_TASK_COMPLETED$/.test(e.eventType)).length;
@@ -72,6 +70,23 @@ describe('OrderWorkflow replay', () => {
       expect(exported.getFinishedSpans()).toEqual([]);
     },
   );
+
+  it.each(RETIRED)('when the retired %s histories are replayed, then those that took the retired branch fail', async (version) => {
+    expect((await readdir(retiredDir)).sort()).toEqual(RETIRED);
+    const files = (await readdir(retiredDir + version)).sort();
+    expect(files).toEqual(SCENARIOS);
+    const histories = await Promise.all(
+      files.map(async (file) => ({ workflowId: `${version}/${file}`, history: await load(version, file) })),
+    );
+    const failed: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+      if (result.error) failed.push(result.workflowId);
+    }
+    // v1: every history (its database steps were activity tasks); v2: those that waited for payment without
+    // recording its due time. A v2 order paid at once never reached the retired branch and still replays.
+    const expected = version === 'v1-activities' ? files : ['cancelled.json', 'expired.json', 'paid-after-decline.json'];
+    expect(failed).toEqual(expected.map((file) => `${version}/${file}`));
+  });
 
   it('when a v1 and a v2 paid order are compared, then v2 schedules only the payment as an activity task', async () => {
     expect(scheduledActivities(await load('v1-activities', 'completed.json'))).toEqual([
