@@ -32,7 +32,10 @@ import { Services } from './services.ts';
 import { clock, freePort, prng, say, sleep, waitUntil } from './util.ts';
 
 const EXPIRY_MS = 40_000;
-const PROFILE: Profile = { ...PROFILES.short, loadMs: 100_000, mix: { pay: 0.2, cancel: 0.15, delete: 0.03 }, settleTimeoutMs: 150_000 };
+const SHORT: Profile = { ...PROFILES.short, loadMs: 100_000, mix: { pay: 0.2, cancel: 0.15, delete: 0.03 }, settleTimeoutMs: 150_000 };
+/** The long chaos run's step (`npm run chaos`): the same deploy, then four more minutes of orders on build B. */
+const LONG: Profile = { ...SHORT, name: 'long', loadMs: 340_000, settleTimeoutMs: 300_000 };
+const PROFILE: Profile = process.argv.includes('--long') ? LONG : SHORT;
 /** From the start of the load. */
 const AT = { startB: 20_000, ramp: 35_000, current: 50_000, killA: 60_000, killB: 80_000 };
 const KILL_DOWN_MS = 6_000;
