@@ -112,6 +112,16 @@ _cluster_start_app() {
   log "app: ${#CLUSTER_PROCESSES[@]} processes starting (logs: $SAGA_LOGS/cluster/<role>-<n>.log)"
 }
 
+# The ports and places this start used, for status, down and smoke run later without the same environment
+# (stack.sh sources the file for --cluster commands while the cluster stack runs).
+_cluster_record_settings() {
+  local v
+  for v in PORT PGPORT SAGA_PG_HOME KAFKA_PORT TEMPORAL_PORT TEMPORAL_UI_PORT CLUSTER_METRICS_PORT CLUSTER_APP_DB; do
+    [[ "$v" == SAGA_PG_HOME ]] && { printf 'SAGA_PG_HOME=%q\n' "$PG_HOME"; continue; }
+    printf '%s=%q\n' "$v" "${!v}"
+  done >"$SAGA_RUN/cluster/settings"
+}
+
 _cluster_process_ready() { curl -fs -o /dev/null --max-time 5 "http://127.0.0.1:$(_cluster_port "$1")$(_cluster_ready_path "$1")"; }
 # Every process ready, or one of them dead (a crash at start fails at once rather than at the deadline).
 _cluster_app_settled() {
@@ -135,10 +145,13 @@ cluster_up() {
   pg_ready || touch "$SAGA_RUN/cluster/postgres.started"
   postgres_start
   _cluster_ensure_database
-  _cluster_migrate
+  # The brokers' JVMs boot while the schema, the Temporal server and the migrations get ready.
   kcluster_start
   tsrv_start
+  _cluster_migrate
+  kcluster_wait
   _cluster_start_app
+  _cluster_record_settings
   wait_for "app processes" 180 _cluster_app_settled || true
   local p bad=()
   for p in "${CLUSTER_PROCESSES[@]}"; do _cluster_process_ready "$p" || bad+=("$(_cluster_name "$p")"); done
@@ -158,7 +171,10 @@ cluster_down() {
   tsrv_stop
   kcluster_stop
   if [[ -f "$SAGA_RUN/cluster/postgres.started" ]]; then
-    if _default_stack_running; then log "PostgreSQL stays up: the default stack uses it"; else postgres_stop; fi
+    # With everything of ours stopped, any client still connected is someone else's (the default stack's app, say).
+    local others
+    others=$(_tsrv_psql -c "select count(*) from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()" 2>/dev/null || echo 0)
+    if ((others > 0)); then log "PostgreSQL stays up: $others other client connection(s)"; else postgres_stop; fi
     rm -f "$SAGA_RUN/cluster/postgres.started"
   fi
 }

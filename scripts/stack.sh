@@ -19,6 +19,13 @@
 # APP_ROLES (default all) chooses the app process's roles for `run` and `up`, e.g. api,relay,bridge,notifier to run the
 # worker as a process of its own (`node src/main.ts worker`); `up` waits for the API, so the list must include api.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# A running cluster stack recorded the ports it started with (cluster_up): its other commands find it with them.
+_cluster_recorded_settings() {
+  local f
+  [[ -f "$SAGA_RUN/cluster/settings" ]] || return 0
+  for f in "$SAGA_RUN"/cluster/*.pid; do pid_alive "$f" && { source "$SAGA_RUN/cluster/settings"; return 0; }; done
+}
+[[ " $* " != *" --cluster "* ]] || _cluster_recorded_settings
 source "$SAGA_ROOT/scripts/provision/node.sh"
 source "$SAGA_ROOT/scripts/provision/postgres.sh"
 source "$SAGA_ROOT/scripts/provision/kafka.sh"
@@ -86,7 +93,7 @@ cmd_up() {
 
 # Stops whichever shape runs (both, if both do); `down --cluster` stops only the cluster stack.
 cmd_down() {
-  if cluster_running; then cluster_down; fi
+  if cluster_running; then bash "$SAGA_ROOT/scripts/stack.sh" down --cluster; fi
   stop_pidfile app "$APP_PID"
   prometheus_stop
   temporal_stop
@@ -96,7 +103,7 @@ cmd_down() {
 
 cmd_status() {
   if cluster_running; then
-    cluster_status
+    bash "$SAGA_ROOT/scripts/stack.sh" status --cluster
     _default_stack_running || return 0
     echo
   fi

@@ -30,9 +30,10 @@ _kcluster_java() {
     "-Dlog4j.configuration=file:$dir/log4j.properties" "-Dkafka.logs.dir=$SAGA_LOGS/cluster/kafka-$n" -cp "$KAFKA_HOME/libs/*"
 }
 
+# Starts the three nodes without waiting for them (kcluster_wait does).
 kcluster_start() {
   [[ -f "$KAFKA_HOME/libs/.complete" ]] || die "kafka: jars missing, run kafka_provision first"
-  local n voters=() start=$SECONDS
+  local n voters=()
   for n in "${KCLUSTER_NODES[@]}"; do voters+=("$n@127.0.0.1:$(kcluster_controller_port "$n")"); done
   local idfile="$SAGA_CACHE/cluster/kafka-cluster-id"
   mkdir -p "$SAGA_CACHE/cluster" "$SAGA_RUN/cluster"
@@ -63,7 +64,11 @@ kcluster_start() {
       "${java[@]}" kafka.Kafka "$dir/server.properties" </dev/null >"$SAGA_LOGS/cluster/kafka-$n.out" 2>&1 &
     wait_for "kafka-$n pid file" 10 test -s "$pidfile" || return 1
   done
+}
 
+# Waits for the three brokers started by kcluster_start (meanwhile the caller may start other things).
+kcluster_wait() {
+  local n start=$SECONDS
   # The nodes elect a controller among themselves, so they come up together.
   wait_for "kafka brokers on :$(kcluster_brokers)" 120 _kcluster_up_or_dead || return 1
   if ! _kcluster_all_up; then
@@ -75,7 +80,7 @@ kcluster_start() {
     kcluster_stop
     return 1
   fi
-  log "kafka: 3 brokers up on $(kcluster_brokers) in $((SECONDS - start))s"
+  log "kafka: 3 brokers up on $(kcluster_brokers) (waited $((SECONDS - start))s more)"
 }
 
 kcluster_stop() {
