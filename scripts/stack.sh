@@ -24,6 +24,7 @@ _cluster_recorded_settings() {
   local f
   [[ -f "$SAGA_RUN/cluster/settings" ]] || return 0
   for f in "$SAGA_RUN"/cluster/*.pid; do pid_alive "$f" && { source "$SAGA_RUN/cluster/settings"; return 0; }; done
+  return 0
 }
 [[ " $* " != *" --cluster "* ]] || _cluster_recorded_settings
 source "$SAGA_ROOT/scripts/provision/node.sh"
