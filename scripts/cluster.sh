@@ -28,6 +28,40 @@ _cluster_port() {
 _cluster_ready_path() { [[ "${1%%:*}" == api ]] && echo /ready || echo /health/ready; }
 cluster_api_urls() { local p out=(); for p in "${CLUSTER_PROCESSES[@]}"; do [[ "${p%%:*}" == api ]] && out+=("http://127.0.0.1:$(_cluster_port "$p")"); done; (IFS=,; echo "${out[*]}"); }
 
+# Runs "$@" (prometheus_start, _stop, _status) with prometheus.sh pointed at the cluster stack's own Prometheus: its
+# configuration (prometheus/cluster.yml.tmpl) scrapes every app process and the Temporal server, with the same rules.
+_cluster_prometheus() {
+  (
+    PROMETHEUS_HOME="$SAGA_CACHE/cluster/prometheus"
+    PROMETHEUS_PIDFILE="$SAGA_RUN/cluster/prometheus.pid"
+    PROMETHEUS_LOG="$SAGA_LOGS/cluster/prometheus.log"
+    prometheus_render() { _cluster_prometheus_render "$1"; }
+    "$@"
+  )
+}
+_cluster_prometheus_render() {
+  local dir="$1" text targets="" p nl=$'\n'
+  mkdir -p "$dir"
+  for p in "${CLUSTER_PROCESSES[@]}"; do
+    targets+="      - targets: ['127.0.0.1:$(_cluster_port "$p")']${nl}        labels:${nl}          role: ${p%%:*}${nl}"
+  done
+  text="$(<"$PROMETHEUS_REPO_DIR/cluster.yml.tmpl")"
+  text="${text//@APP_TARGETS@/"${targets%"$nl"}"}"
+  text="${text//@TEMPORAL_METRICS_PORT@/"$(_tsrv_port metrics)"}"
+  text="${text//@PROMETHEUS_PORT@/"$PROMETHEUS_PORT"}"
+  text="${text//@RULES_FILE@/"$PROMETHEUS_REPO_DIR/rules.yml"}"
+  printf '%s\n' "$text" >"$dir/prometheus.yml"
+}
+# promtool on the cluster stack's Prometheus configuration (stack.sh prometheus-check).
+cluster_prometheus_check() {
+  local tmp status=0
+  tmp=$(mktemp -d)
+  _cluster_prometheus_render "$tmp"
+  "$PROMTOOL_BIN" check config "$tmp/prometheus.yml" || status=1
+  rm -rf "$tmp"
+  return "$status"
+}
+
 # True when any part of the cluster stack runs (its pid files are the record).
 cluster_running() {
   local f
@@ -53,6 +87,8 @@ _cluster_check_ports() {
         die "port :$port (Kafka) is in use: is the default stack up (npm run stack:status)? Stop it or move KAFKA_PORT"
     done
   done
+  port_open "$PROMETHEUS_PORT" && ! pid_alive "$SAGA_RUN/cluster/prometheus.pid" &&
+    die "port :$PROMETHEUS_PORT (Prometheus) is in use: is the default stack up (npm run stack:status)? Stop it or move PROMETHEUS_PORT"
   for p in "${CLUSTER_PROCESSES[@]}"; do
     port=$(_cluster_port "$p")
     port_open "$port" && ! pid_alive "$(_cluster_pidfile "$(_cluster_name "$p")")" &&
@@ -116,7 +152,7 @@ _cluster_start_app() {
 # (stack.sh sources the file for --cluster commands while the cluster stack runs).
 _cluster_record_settings() {
   local v
-  for v in PORT PGPORT SAGA_PG_HOME KAFKA_PORT TEMPORAL_PORT TEMPORAL_UI_PORT CLUSTER_METRICS_PORT CLUSTER_APP_DB; do
+  for v in PORT PGPORT SAGA_PG_HOME KAFKA_PORT TEMPORAL_PORT TEMPORAL_UI_PORT PROMETHEUS_PORT CLUSTER_METRICS_PORT CLUSTER_APP_DB; do
     [[ "$v" == SAGA_PG_HOME ]] && { printf 'SAGA_PG_HOME=%q\n' "$PG_HOME"; continue; }
     printf '%s=%q\n' "$v" "${!v}"
   done >"$SAGA_RUN/cluster/settings"
@@ -152,6 +188,7 @@ cluster_up() {
   kcluster_wait
   _cluster_start_app
   _cluster_record_settings
+  if prometheus_provision; then _cluster_prometheus prometheus_start || warn "prometheus: not started; the cluster stack runs without it"; fi
   wait_for "app processes" 180 _cluster_app_settled || true
   local p bad=()
   for p in "${CLUSTER_PROCESSES[@]}"; do _cluster_process_ready "$p" || bad+=("$(_cluster_name "$p")"); done
@@ -168,6 +205,7 @@ cluster_down() {
   # The app first (it drains in flight work), all processes at once, then the engines.
   for p in "${CLUSTER_PROCESSES[@]}"; do stop_pidfile "$(_cluster_name "$p")" "$(_cluster_pidfile "$(_cluster_name "$p")")" & pids+=($!); done
   wait "${pids[@]}"
+  _cluster_prometheus prometheus_stop
   tsrv_stop
   kcluster_stop
   if [[ -f "$SAGA_RUN/cluster/postgres.started" ]]; then
@@ -184,6 +222,7 @@ cluster_status() {
   postgres_status
   kcluster_status
   tsrv_status
+  _cluster_prometheus prometheus_status
   local p name
   for p in "${CLUSTER_PROCESSES[@]}"; do
     name=$(_cluster_name "$p")

@@ -216,6 +216,6 @@ case "$command" in
   jest) toolchain; temporal_provision; run_jest "$@" ;;
   exec) toolchain; exec "$@" ;;
   chaos) cmd_chaos "$@" ;;
-  prometheus-check) prometheus_provision || exit 1; prometheus_check ;;
+  prometheus-check) prometheus_provision || exit 1; prometheus_check && cluster_prometheus_check ;;
   *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

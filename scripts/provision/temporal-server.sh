@@ -4,7 +4,7 @@
 # scripts/provision/postgres.sh and scripts/provision/temporal.sh (its CLI registers the namespace); functions only.
 #
 # Neither has a release binary on a registry reached here, so both are built once from the Go module proxy:
-#   go install go.temporal.io/server/cmd/server@v1.30.4 (+ cmd/tools/sql, the schema tool)  ~13 min on 2 cores, cold
+#   go install go.temporal.io/server/cmd/server@v1.30.4 (+ cmd/tools/sql, the schema tool)  3-15 min on 2 cores, cold
 #   go install github.com/temporalio/ui-server/v2/cmd/server@v2.54.1 (assets embedded)      a minute or two more
 # into $SAGA_CACHE/temporal-server/<version> and $SAGA_CACHE/temporal-ui/<version>, with the server's PostgreSQL schema
 # copied from its module. Newer server versions (1.31+) and UI versions (2.56+) need a newer Go than Debian's or the
@@ -40,11 +40,14 @@ _tsrv_go_install() {
   mkdir -p "$gobin"
   # GOTOOLCHAIN=local: a module that needs a newer Go fails at once instead of fetching a toolchain.
   (cd "$gobin" && GOBIN="$gobin" GOTOOLCHAIN=local exec go install -v "$@") >"$logfile" 2>&1 &
-  local pid=$!
+  local pid=$! next=30
   while kill -0 "$pid" 2>/dev/null; do
     sleep 1
-    local el=$((SECONDS - start))
-    ((el % 30 == 0)) && log "  $label: ${el}s elapsed, $(wc -l <"$logfile") packages compiled"
+    # A threshold rather than `elapsed % 30`: on a busy machine a round can take more than a second.
+    if ((SECONDS - start >= next)); then
+      log "  $label: $((SECONDS - start))s elapsed, $(wc -l <"$logfile") packages compiled"
+      next=$((next + 30))
+    fi
   done
   if ! wait "$pid"; then
     warn "$label failed after $((SECONDS - start))s; last lines of $logfile:"
@@ -65,7 +68,7 @@ tsrv_provision() {
     exec {lockfd}>"$home/.provision.lock"
     flock "$lockfd"
     if [[ ! -f "$home/.complete" ]]; then
-      log "temporal server $TEMPORAL_SERVER_VERSION: first run, building it from source (about 13 min on 2 cores; once)"
+      log "temporal server $TEMPORAL_SERVER_VERSION: first run, building it from source (3 to 15 min on 2 cores, with the load; once)"
       _tsrv_go_install "temporal server: go install" "$SAGA_LOGS/temporal-server-build.log" "$home/bin" \
         "go.temporal.io/server/cmd/server@v$TEMPORAL_SERVER_VERSION" \
         "go.temporal.io/server/cmd/tools/sql@v$TEMPORAL_SERVER_VERSION" || { exec {lockfd}>&-; return 1; }
@@ -133,7 +136,6 @@ _tsrv_render() {
 _tsrv_cli() { "$(_temporal_cli)" "$@" --address "127.0.0.1:$TEMPORAL_PORT" --disable-config-file --disable-config-env --command-timeout 10s; }
 _tsrv_healthy() { _tsrv_cli operator cluster health 2>/dev/null | grep -q SERVING; }
 _tsrv_ready_or_dead() { _tsrv_healthy || ! pid_alive "$SAGA_RUN/cluster/temporal-server.pid"; }
-# The frontend answers for the namespace once its namespace cache has it (refreshed every few seconds).
 _tsrv_namespace_ready() { _tsrv_cli workflow list --namespace default --limit 1 >/dev/null 2>&1; }
 
 _tsrv_spawn() {
@@ -182,17 +184,18 @@ tsrv_namespace() {
     log "temporal server: registering namespace default (retention 7 days)"
     _tsrv_cli operator namespace create --namespace default --retention 7d >/dev/null
   fi
+  # A new namespace is known to the frontend once its namespace cache refreshed (a few seconds).
+  wait_for "namespace default" 60 _tsrv_namespace_ready || return 1
   local -a sa_flags=()
   _temporal_search_attribute_flags sa_flags || return 1
   local existing i pair
-  existing=$(_tsrv_cli operator search-attribute list --namespace default)
+  existing=$(_tsrv_cli operator search-attribute list --namespace default) || return 1
   for ((i = 1; i < ${#sa_flags[@]}; i += 2)); do
     pair="${sa_flags[i]}"
     grep -qw "${pair%%=*}" <<<"$existing" && continue
     log "temporal server: adding search attribute ${pair%%=*} (${pair#*=})"
     _tsrv_cli operator search-attribute create --namespace default --name "${pair%%=*}" --type "${pair#*=}" >/dev/null
   done
-  wait_for "namespace default" 60 _tsrv_namespace_ready
 }
 
 _tsrv_ui_ready() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$TEMPORAL_UI_PORT/"; }
