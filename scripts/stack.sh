@@ -186,15 +186,15 @@ cmd_smoke() {
 }
 
 # --cluster anywhere among the arguments picks the cluster stack for run, up, down, status and smoke.
-command="${1:-}"; (($#)) && shift
+verb="${1:-}"; (($#)) && shift
 cluster=0
 args=()
 for arg in "$@"; do
-  if [[ "$arg" == --cluster && "$command" =~ ^(run|up|down|status|smoke)$ ]]; then cluster=1; else args+=("$arg"); fi
+  if [[ "$arg" == --cluster && "$verb" =~ ^(run|up|down|status|smoke)$ ]]; then cluster=1; else args+=("$arg"); fi
 done
 set -- "${args[@]}"
 if ((cluster)); then
-  case "$command" in
+  case "$verb" in
     run) toolchain; cluster_run ;;
     up) toolchain; cluster_up ;;
     down) cluster_down ;;
@@ -204,7 +204,7 @@ if ((cluster)); then
   exit
 fi
 
-case "$command" in
+case "$verb" in
   run) cmd_run "$@" ;;
   up) cmd_up ;;
   down) cmd_down ;;
