@@ -12,10 +12,21 @@
 #   stack.sh exec cmd...    run a command with Node 24 and the stack's environment (e.g. db scripts)
 #   stack.sh prometheus-check   promtool: Prometheus configurations, rules and rule tests (prometheus/)
 #   stack.sh chaos [--short]    provision, then the chaos suite (chaos/run.ts) on services of its own (never these)
+#   stack.sh smoke          one order end to end through the running stack (scripts/smoke.ts)
+#   --cluster (run, up, down, status, smoke)  the production shape instead: a Temporal server on PostgreSQL, three
+#                           Kafka brokers, each role a process of its own (scripts/cluster.sh, docs/production.md)
 #
 # APP_ROLES (default all) chooses the app process's roles for `run` and `up`, e.g. api,relay,bridge,notifier to run the
 # worker as a process of its own (`node src/main.ts worker`); `up` waits for the API, so the list must include api.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# A running cluster stack recorded the ports it started with (cluster_up): its other commands find it with them.
+_cluster_recorded_settings() {
+  local f
+  [[ -f "$SAGA_RUN/cluster/settings" ]] || return 0
+  for f in "$SAGA_RUN"/cluster/*.pid; do pid_alive "$f" && { source "$SAGA_RUN/cluster/settings"; return 0; }; done
+  return 0
+}
+[[ " $* " != *" --cluster "* ]] || _cluster_recorded_settings
 source "$SAGA_ROOT/scripts/provision/node.sh"
 source "$SAGA_ROOT/scripts/provision/postgres.sh"
 source "$SAGA_ROOT/scripts/provision/kafka.sh"
@@ -24,6 +35,9 @@ source "$SAGA_ROOT/scripts/provision/temporal.sh"
 source "$SAGA_ROOT/scripts/provision/prometheus.sh"
 source "$SAGA_ROOT/scripts/provision/schemathesis.sh"
 source "$SAGA_ROOT/scripts/provision/chromium.sh"
+source "$SAGA_ROOT/scripts/provision/kafka-cluster.sh"
+source "$SAGA_ROOT/scripts/provision/temporal-server.sh"
+source "$SAGA_ROOT/scripts/cluster.sh"
 
 APP_PID="$SAGA_RUN/app.pid"
 APP_LOG="$SAGA_LOGS/app.log"
@@ -78,7 +92,9 @@ cmd_up() {
   cmd_status
 }
 
+# Stops whichever shape runs (both, if both do); `down --cluster` stops only the cluster stack.
 cmd_down() {
+  if cluster_running; then bash "$SAGA_ROOT/scripts/stack.sh" down --cluster; fi
   stop_pidfile app "$APP_PID"
   prometheus_stop
   temporal_stop
@@ -87,6 +103,16 @@ cmd_down() {
 }
 
 cmd_status() {
+  if cluster_running; then
+    bash "$SAGA_ROOT/scripts/stack.sh" status --cluster
+    _default_stack_running || return 0
+    echo
+  fi
+  if _default_stack_running || ! cluster_running; then
+    local shape="none running (npm run stack:up, or npm run stack:up -- --cluster)"
+    _default_stack_running && shape="default (Temporal dev server, one Kafka broker, every role in one process)"
+    echo "shape: $shape"
+  fi
   postgres_status
   kafka_status
   temporal_status
@@ -153,17 +179,43 @@ cmd_chaos() {
     CHAOS_TEMPORAL_CLI="$(_temporal_cli)" exec node --no-warnings=TimeoutNegativeWarning "$SAGA_ROOT/chaos/run.ts" "$@"
 }
 
-case "${1:-}" in
-  run) shift; cmd_run "$@" ;;
-  up) shift; cmd_up ;;
-  down) shift; cmd_down ;;
-  status) shift; cmd_status ;;
-  provision) shift; provision ;;
-  services) shift; provision; services_up ;;
-  test) shift; cmd_test "$@" ;;
-  jest) shift; toolchain; temporal_provision; run_jest "$@" ;;
-  exec) shift; toolchain; exec "$@" ;;
-  chaos) shift; cmd_chaos "$@" ;;
-  prometheus-check) shift; prometheus_provision || exit 1; prometheus_check ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+# One order through the running default stack (the cluster stack: `smoke --cluster`).
+cmd_smoke() {
+  port_open "$PORT" || die "no app answers on :$PORT: npm run stack:up (or npm run stack:smoke -- --cluster)"
+  exec node --no-warnings=TimeoutNegativeWarning "$SAGA_ROOT/scripts/smoke.ts"
+}
+
+# --cluster anywhere among the arguments picks the cluster stack for run, up, down, status and smoke.
+verb="${1:-}"; (($#)) && shift
+cluster=0
+args=()
+for arg in "$@"; do
+  if [[ "$arg" == --cluster && "$verb" =~ ^(run|up|down|status|smoke)$ ]]; then cluster=1; else args+=("$arg"); fi
+done
+set -- "${args[@]}"
+if ((cluster)); then
+  case "$verb" in
+    run) toolchain; cluster_run ;;
+    up) toolchain; cluster_up ;;
+    down) cluster_down ;;
+    status) if cluster_running; then cluster_status; else echo "shape: cluster stack not running"; fi ;;
+    smoke) toolchain; cluster_smoke ;;
+  esac
+  exit
+fi
+
+case "$verb" in
+  run) cmd_run "$@" ;;
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  smoke) toolchain; cmd_smoke ;;
+  provision) provision ;;
+  services) provision; services_up ;;
+  test) cmd_test "$@" ;;
+  jest) toolchain; temporal_provision; run_jest "$@" ;;
+  exec) toolchain; exec "$@" ;;
+  chaos) cmd_chaos "$@" ;;
+  prometheus-check) prometheus_provision || exit 1; prometheus_check && cluster_prometheus_check ;;
+  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -11,6 +11,9 @@
 #   prometheus_status      one line: up or down
 
 PROMETHEUS_HOME="$SAGA_CACHE/prometheus"
+# The cluster stack runs a Prometheus of its own: it sets these, PROMETHEUS_HOME and prometheus_render in a subshell.
+PROMETHEUS_PIDFILE="$SAGA_RUN/prometheus.pid"
+PROMETHEUS_LOG="$SAGA_LOGS/prometheus.log"
 PROMETHEUS_REPO_DIR="$SAGA_ROOT/prometheus"
 PROMETHEUS_BIN="${PROMETHEUS_BIN:-/usr/bin/prometheus}"
 PROMTOOL_BIN="${PROMTOOL_BIN:-/usr/bin/promtool}"
@@ -69,10 +72,10 @@ prometheus_check() {
 }
 
 _prometheus_ready() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"; }
-_prometheus_ready_or_dead() { _prometheus_ready || ! pid_alive "$SAGA_RUN/prometheus.pid"; }
+_prometheus_ready_or_dead() { _prometheus_ready || ! pid_alive "$PROMETHEUS_PIDFILE"; }
 
 prometheus_start() {
-  local pidfile="$SAGA_RUN/prometheus.pid" out="$SAGA_LOGS/prometheus.log"
+  local pidfile="$PROMETHEUS_PIDFILE" out="$PROMETHEUS_LOG"
   prometheus_render "$PROMETHEUS_HOME"
   if pid_alive "$pidfile"; then
     # Ours already: pick up a changed port or rule file (SIGHUP reloads the configuration).
@@ -104,11 +107,11 @@ prometheus_start() {
   log "prometheus: ready in $((SECONDS - start))s: http://localhost:$PROMETHEUS_PORT (pid $(<"$pidfile"))"
 }
 
-prometheus_stop() { stop_pidfile prometheus "$SAGA_RUN/prometheus.pid"; }
+prometheus_stop() { stop_pidfile prometheus "$PROMETHEUS_PIDFILE"; }
 
 prometheus_status() {
-  if pid_alive "$SAGA_RUN/prometheus.pid"; then
-    echo "prometheus: up on http://localhost:$PROMETHEUS_PORT (pid $(<"$SAGA_RUN/prometheus.pid")), UI /classic/graph, targets /classic/targets, alerts /classic/alerts"
+  if pid_alive "$PROMETHEUS_PIDFILE"; then
+    echo "prometheus: up on http://localhost:$PROMETHEUS_PORT (pid $(<"$PROMETHEUS_PIDFILE")), UI /classic/graph, targets /classic/targets, alerts /classic/alerts"
   elif port_open "$PROMETHEUS_PORT"; then
     echo "prometheus: down (:$PROMETHEUS_PORT is taken by another process)"
   else
