@@ -83,7 +83,9 @@ export async function requestStatus(
   if (alreadyThereIsSuccess && hasReached(order.status, target)) return { order, done: true };
   if (!canReach(order.status, target)) throw conflict(verb, order.status);
   const ref = { orderId: order.id, userId: order.userId, total: order.total, createdAt: order.createdAt };
-  const recorded = await workflows.request(ref, request, new Date(deadline));
+  const outcome = await workflows.request(ref, request, new Date(deadline));
+  if (outcome === 'resumed') log.warn({ orderId, target }, 'order workflow had ended unfinished; a new run resumes the order');
+  const recorded = outcome === 'closed' ? 'closed' : 'recorded';
   // A workflow that has ended acts on nothing more: the database already says how the order ended. A request that
   // found the order charging waits for the charge to return (seconds): it is under way, and the answer says so at
   // once. (Judged by the phase before the request: an order that was Pending shows `charging` for a moment while

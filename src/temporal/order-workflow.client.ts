@@ -17,8 +17,9 @@ import { orderWorkflow } from '../../workflows/order.workflow.ts';
 /** What a saga needs to start: the order's identity (createdAt tells two orders with the same id apart). */
 export type OrderRef = { orderId: number; userId: number; total: string; createdAt: string };
 export type OrderWorkflowSettings = { taskQueue: string; expiryMs: number; idPrefix: string };
-/** What recording a customer's request came to: in the workflow's history, or the workflow had already ended. */
-export type RequestOutcome = 'recorded' | 'closed';
+/** What recording a customer's request came to: in the workflow's history; in the history of a new run that replaced
+ * one that ended without finishing the order; or the workflow had already completed. */
+export type RequestOutcome = 'recorded' | 'resumed' | 'closed';
 
 /** What Temporal has for an order's workflow id: no run at all, a running one, or a closed one and how it closed. */
 export type WorkflowPresence =
@@ -91,18 +92,29 @@ export class OrderWorkflowClient {
    * Records a customer's request (pay, cancel, process) in the order's workflow as a signal, starting the workflow
    * first if it is not running yet. A signal is in the workflow's history once this resolves, whether a worker is
    * polling or the workflow is busy (a charge in flight keeps its workflow task open for seconds), so the request is
-   * never lost and the caller never waits for the workflow to act on it: the database tells when it has. 'closed':
-   * the order's workflow has already ended (REJECT_DUPLICATE refuses a second run), nothing was recorded. Temporal
-   * unreachable, or not answering by `deadline`, is an UnavailableError.
+   * never lost and the caller never waits for the workflow to act on it: the database tells when it has. The caller
+   * asks only for an open order: when its workflow has ended without finishing it (terminated, timed out, failed), the
+   * request starts the run the reconciler would start, which resumes from the order row (workflow v6), and is recorded
+   * there. 'closed': the order's workflow completed (REJECT_DUPLICATE refuses a second run), nothing was recorded.
+   * Temporal unreachable, or not answering by `deadline`, is an UnavailableError.
    */
   async request(order: OrderRef, request: OrderRequest, deadline: Date): Promise<RequestOutcome> {
     // Signal-with-start joins a running workflow by definition (it takes no conflict policy).
     const options = this.startOptions(order);
-    try {
-      await this.client.connection.withDeadline(deadline, () =>
+    const signal = () =>
+      this.client.connection.withDeadline(deadline, () =>
         this.client.workflow.signalWithStart(orderWorkflow, { ...options, signal: orderRequestSignal, signalArgs: [request] }),
       );
-      return 'recorded';
+    try {
+      try {
+        await signal();
+        return 'recorded';
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+      if ((await this.client.connection.withDeadline(deadline, () => this.resume(order))) === 'refused') return 'closed';
+      await signal();
+      return 'resumed';
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return 'closed';
       throw new UnavailableError('Order processing is temporarily unavailable; please retry');

@@ -147,6 +147,26 @@ describe('the reconciler', () => {
     expect(await statusOf(order.id)).toBe('Completed');
   });
 
+  it('when a waiting order whose workflow was terminated is paid, then the request starts a run that resumes it, before any pass', async () => {
+    const order = await publishedOrder();
+    const dueAt = await awaitingPayment(order);
+    await handleOf(order.id).terminate('test: an operator terminated the run');
+
+    const paid = await api.request('POST', `/api/order/${order.id}/pay`, { token: buyer.token });
+
+    expect([200, 202]).toContain(paid.status);
+    await eventually(
+      () => statusOf(order.id),
+      (s) => s === 'Completed',
+      { what: 'the order completed' },
+    );
+    const state = await handleOf(order.id).query(getStateQuery);
+    expect(state).toEqual(expect.objectContaining({ status: 'Completed', expiresAt: dueAt }));
+    expect(saga.provider.charged.filter((id) => id === order.id)).toHaveLength(1);
+    // No workflow drift left for the reconciler (this test runs no notifier, so the notification is its only finding).
+    expect(findingsOf(await reconciler().pass(), order.id)).toEqual([{ kind: 'notification_missing', action: 'repaired' }]);
+  });
+
   it('when a finished order has no notification, then a pass writes its outcome event again, and only once', async () => {
     const order = await publishedOrder();
     await sql(api, `update orders set status = 'Completed', updated_at = now() where id = ?`, [order.id]);
