@@ -26,7 +26,7 @@ import { generateBuildB } from './deploy-build.ts';
 import { checkVersioning } from './deploy-check.ts';
 import { ApiClient, runLoad, setUp } from './load.ts';
 import { Reconciler } from './reconcile.ts';
-import { migrate, RoleProcess, type RoleSpec } from './roles.ts';
+import { migrate, RoleProcess, roleEnv, type RoleSpec } from './roles.ts';
 import { PROFILES, type Profile } from './schedule.ts';
 import { Services } from './services.ts';
 import { clock, freePort, prng, say, sleep, waitUntil } from './util.ts';
@@ -99,24 +99,13 @@ export async function deployDrill(): Promise<number> {
     if (ids.A === ids.B) throw new Error('build B derived the same build id as A');
 
     await services.init();
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'info',
-      LOG_PRETTY: 'false',
-      DATABASE_URL: services.databaseUrl(),
-      DB_POOL_MAX: '8',
-      KAFKA_BROKERS: `127.0.0.1:${services.ports.kafka}`,
-      TEMPORAL_ADDRESS: `127.0.0.1:${services.ports.temporal}`,
-      SEED_DEMO_DATA: 'false',
-      PAYMENT_DURATION: '1s',
-      PAYMENT_SUCCESS_RATE: '0.5',
-      ORDER_EXPIRY: `${EXPIRY_MS}ms`,
-      ORDER_REQUEST_TIMEOUT: '5s',
-      HEALTH_MAX_LOOP_AGE: '15s',
-      RECONCILE_INTERVAL: '5s',
-      RECONCILE_GRACE: '15s',
+    const env = {
+      ...roleEnv({
+        databaseUrl: services.databaseUrl(),
+        kafkaBroker: `127.0.0.1:${services.ports.kafka}`,
+        temporalAddress: `127.0.0.1:${services.ports.temporal}`,
+        expiryMs: EXPIRY_MS,
+      }),
       WORKER_VERSIONING: 'true',
       WORKER_DEPLOYMENT_NAME: DEPLOYMENT,
     };

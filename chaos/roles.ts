@@ -115,3 +115,35 @@ export async function migrate(env: Record<string, string>): Promise<void> {
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`migrate exited with ${code}:\n${output}`))));
   });
 }
+
+/**
+ * The roles' environment in a chaos run: only what they need, so nothing from the shell (or a .env) may point them at
+ * the shared services. The run's own services (or the proxies in front of them), a 1-s payment half declined, short
+ * expiry and request timeouts, and a reconciler quick enough to repair within the settle time.
+ */
+export function roleEnv(to: {
+  databaseUrl: string;
+  kafkaBroker: string;
+  temporalAddress: string;
+  expiryMs: number;
+}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    LOG_PRETTY: 'false',
+    DATABASE_URL: to.databaseUrl,
+    DB_POOL_MAX: '8',
+    KAFKA_BROKERS: to.kafkaBroker,
+    TEMPORAL_ADDRESS: to.temporalAddress,
+    SEED_DEMO_DATA: 'false',
+    PAYMENT_DURATION: '1s',
+    PAYMENT_SUCCESS_RATE: '0.5',
+    ORDER_EXPIRY: `${to.expiryMs}ms`,
+    ORDER_REQUEST_TIMEOUT: '5s',
+    HEALTH_MAX_LOOP_AGE: '15s',
+    RECONCILE_INTERVAL: '5s',
+    RECONCILE_GRACE: '15s',
+  };
+}

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { ApiClient, runLoad, setUp, type OrderRecord } from './load.ts';
 import { PartitionProxy } from './proxy.ts';
 import { Reconciler, type Reconciliation } from './reconcile.ts';
-import { migrate, RoleProcess, type RoleSpec } from './roles.ts';
+import { migrate, RoleProcess, roleEnv, type RoleSpec } from './roles.ts';
 import { describeFault, faultSchedule, INSTANCES, PROFILES, type Fault } from './schedule.ts';
 import { Services } from './services.ts';
 import { clock, freePort, prng, say, sleep, waitUntil } from './util.ts';
@@ -111,27 +111,12 @@ async function main(): Promise<number> {
     proxies.postgres = await PartitionProxy.open('postgres', await port(), services.ports.pg);
     proxies.temporal = await PartitionProxy.open('temporal', await port(), services.ports.temporal);
 
-    // Only what the roles need: nothing from the shell (or a .env) may point them at the shared services.
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'info',
-      LOG_PRETTY: 'false',
-      DATABASE_URL: services.databaseUrl(proxies.postgres.port),
-      DB_POOL_MAX: '8',
-      KAFKA_BROKERS: `127.0.0.1:${services.ports.kafka}`,
-      TEMPORAL_ADDRESS: `127.0.0.1:${proxies.temporal.port}`,
-      SEED_DEMO_DATA: 'false',
-      PAYMENT_DURATION: '1s',
-      PAYMENT_SUCCESS_RATE: '0.5',
-      ORDER_EXPIRY: `${EXPIRY_MS}ms`,
-      ORDER_REQUEST_TIMEOUT: '5s',
-      HEALTH_MAX_LOOP_AGE: '15s',
-      // The reconciler repairs what the faults leave (a terminated workflow) within the settle time.
-      RECONCILE_INTERVAL: '5s',
-      RECONCILE_GRACE: '15s',
-    };
+    const env = roleEnv({
+      databaseUrl: services.databaseUrl(proxies.postgres.port),
+      kafkaBroker: `127.0.0.1:${services.ports.kafka}`,
+      temporalAddress: `127.0.0.1:${proxies.temporal.port}`,
+      expiryMs: EXPIRY_MS,
+    });
     await migrate(env);
     const specs: RoleSpec[] = [];
     for (const [role, names] of Object.entries(INSTANCES))

@@ -52,91 +52,54 @@ describe('when a process runs a list of roles', () => {
   });
 });
 
-describe('when the relay loses PostgreSQL', () => {
+// A short loop age (and, for the reconciler, a short interval) so the outage shows within the test's deadline.
+describe.each<{ role: string; env: Record<string, string>; error: RegExp }>([
+  {
+    role: 'relay',
+    env: { HEALTH_MAX_LOOP_AGE: '2s' },
+    error: /^no completed outbox polling round for \d+ s; last error: /,
+  },
+  {
+    role: 'reconciler',
+    env: { HEALTH_MAX_LOOP_AGE: '2s', RECONCILE_INTERVAL: '1s' },
+    error: /^reconciler pass failing: /,
+  },
+])('when the $role loses PostgreSQL', ({ role, env, error }) => {
   const target = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://invalid');
   let proxy: CuttableProxy | undefined;
   afterAll(async () => {
     if (proxy?.listening) await proxy.cut();
   });
 
-  it('then /health/ready turns 503 naming the failed polling, stays live, and is ready again once it is back', async () => {
+  it('then /health/ready turns 503 naming the failure, stays live, and is ready again once it is back', async () => {
     const port = await freeLoopbackPort();
     proxy = cuttableProxy(target, port);
     await proxy.open();
     const url = new URL(target);
     url.hostname = '127.0.0.1';
     url.port = String(port);
-    // A short age so the outage shows within the test's deadline.
-    const relay = await startRole('relay', { DATABASE_URL: url.toString(), HEALTH_MAX_LOOP_AGE: '2s' });
+    const app = await startRole(role, { DATABASE_URL: url.toString(), ...env });
     await eventually(
-      () => health(relay, '/health/ready'),
+      () => health(app, '/health/ready'),
       (r) => r.status === 200,
-      { what: 'relay ready' },
+      { what: `${role} ready` },
     );
 
     await proxy.cut();
     const down = await eventually(
-      () => health(relay, '/health/ready'),
+      () => health(app, '/health/ready'),
       (r) => r.status === 503,
-      { what: 'relay not ready' },
+      { what: `${role} not ready` },
     );
-    expect(down.body).toEqual({
-      status: 'not ready',
-      checks: { relay: { ok: false, error: expect.stringMatching(/^no completed outbox polling round for \d+ s; last error: /) } },
-    });
-    expect((await health(relay, '/health/live')).status).toBe(200);
+    expect(down.body).toEqual({ status: 'not ready', checks: { [role]: { ok: false, error: expect.stringMatching(error) } } });
+    expect((await health(app, '/health/live')).status).toBe(200);
 
     await proxy.open();
     const back = await eventually(
-      () => health(relay, '/health/ready'),
+      () => health(app, '/health/ready'),
       (r) => r.status === 200,
-      {
-        what: 'relay ready again',
-        timeoutMs: 60_000,
-      },
+      { what: `${role} ready again`, timeoutMs: 60_000 },
     );
-    expect(back.body).toEqual({ status: 'ready', checks: { relay: { ok: true } } });
-  });
-});
-
-describe('when the reconciler loses PostgreSQL', () => {
-  const target = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://invalid');
-  let proxy: CuttableProxy | undefined;
-  afterAll(async () => {
-    if (proxy?.listening) await proxy.cut();
-  });
-
-  it('then /health/ready turns 503 naming the failing pass, and is ready again once it is back', async () => {
-    const port = await freeLoopbackPort();
-    proxy = cuttableProxy(target, port);
-    await proxy.open();
-    const url = new URL(target);
-    url.hostname = '127.0.0.1';
-    url.port = String(port);
-    const reconciler = await startRole('reconciler', { DATABASE_URL: url.toString(), RECONCILE_INTERVAL: '1s', HEALTH_MAX_LOOP_AGE: '2s' });
-    await eventually(
-      () => health(reconciler, '/health/ready'),
-      (r) => r.status === 200,
-      { what: 'reconciler ready' },
-    );
-
-    await proxy.cut();
-    const down = await eventually(
-      () => health(reconciler, '/health/ready'),
-      (r) => r.status === 503,
-      { what: 'reconciler not ready' },
-    );
-    expect(down.body).toEqual({
-      status: 'not ready',
-      checks: { reconciler: { ok: false, error: expect.stringMatching(/^reconciler pass failing: /) } },
-    });
-
-    await proxy.open();
-    const back = await eventually(
-      () => health(reconciler, '/health/ready'),
-      (r) => r.status === 200,
-      { what: 'reconciler ready again', timeoutMs: 60_000 },
-    );
-    expect(back.body).toEqual({ status: 'ready', checks: { reconciler: { ok: true } } });
+    expect(back.body).toEqual({ status: 'ready', checks: { [role]: { ok: true } } });
   });
 });
