@@ -60,7 +60,7 @@ describe('the API while Temporal is unreachable', () => {
     return { status: res.status, body: (await res.json()) as any };
   };
 
-  it('when it starts, then it takes orders (they need only PostgreSQL), /ready names Temporal, and paying is 503', async () => {
+  it('when it starts, then it takes orders (they need only PostgreSQL), /ready names Temporal, paying is 503 and Processing is 200', async () => {
     // A user of its own: the seeded ones' orders are what the seed tests check.
     const email = `outage-${process.pid}-${Date.now()}@example.com`;
     expect((await call('PUT', '/api/user', { name: 'Outage Customer', email, password: 'Secret123!' })).status).toBe(201);
@@ -87,5 +87,10 @@ describe('the API while Temporal is unreachable', () => {
     const entries = timeline.body.entries as Array<{ event: string }>;
     expect(entries.map((e) => e.event)).toEqual(['order-placed', 'event-written']);
     expect(timeline.body.missing).toEqual([{ part: 'workflow', reason: expect.stringMatching(/workflow history could not be read/) }]);
+
+    // Processing is the step the API takes itself: the order is Processing (its saga starts once Temporal answers).
+    const processing = await call('POST', `/api/order/${order.body.id}`, { id: order.body.id, status: 'Processing' }, token);
+    expect(processing.status).toBe(200);
+    expect(processing.body).toMatchObject({ id: order.body.id, status: 'Processing', phase: 'charging' });
   });
 });
