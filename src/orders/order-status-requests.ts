@@ -92,7 +92,10 @@ async function startNow(em: EntityManager, workflows: OrderWorkflows, log: Logge
   if (moved.status === 'rejected') throw moved.reason;
   if (recording.status === 'rejected') {
     if (!moved.value) throw recording.reason;
-    log.warn({ orderId, err: recording.reason }, 'order moved to Processing; its workflow starts when Temporal answers (bridge or reconciler)');
+    log.warn(
+      { orderId, err: recording.reason },
+      'order moved to Processing; its workflow starts when Temporal answers (bridge or reconciler)',
+    );
   } else noteResumed(log, orderId, 'Processing', recording.value);
   const now = await loadOrder(em.fork(), orderId);
   if (hasReached(now.status, 'Processing')) return { order: now, done: true };
