@@ -23,7 +23,7 @@ import type { OrderRequest } from '../../workflows/order.definitions.ts';
 import { canReach, hasReached, type OrderStatus } from '../domain/order-lifecycle.ts';
 import { loadOrder, ownOrder } from './order.service.ts';
 import { findOrderStatus, type OrderView } from './order-view.ts';
-import { applyTransition } from './order-transitions.ts';
+import { applyAtomically } from './order-transitions.ts';
 
 /** What the API asks of an order's workflow: record a customer's request, and read its history for the timeline. */
 export type OrderWorkflows = Pick<OrderWorkflowClient, 'request' | 'timeline'>;
@@ -87,7 +87,7 @@ async function startNow(em: EntityManager, workflows: OrderWorkflows, log: Logge
   const { orderId } = ref;
   const [recording, moved] = await Promise.allSettled([
     workflows.request(ref, 'process', new Date(deadline)),
-    em.fork().transactional((tx) => applyTransition(tx, orderId, 'start')),
+    applyAtomically(em, orderId, 'start'),
   ]);
   if (moved.status === 'rejected') throw moved.reason;
   if (recording.status === 'rejected') {

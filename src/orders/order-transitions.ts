@@ -38,6 +38,16 @@ export async function applyTransition(tx: EntityManager, orderId: number, name: 
   return true;
 }
 
+/**
+ * applyTransition as one atomic step of its own: a transaction when the transition releases stock or writes an event,
+ * the bare conditional UPDATE (atomic by itself, two round trips fewer) when it only changes the status.
+ */
+export function applyAtomically(em: EntityManager, orderId: number, name: StatusTransitionName): Promise<boolean> {
+  const { releasesStock, event } = TRANSITIONS[name];
+  const work = em.fork();
+  return releasesStock || event ? work.transactional((tx) => applyTransition(tx, orderId, name)) : applyTransition(work, orderId, name);
+}
+
 /** The order's status and payment due time (ISO, or null) now, or undefined when it does not exist. */
 export async function currentState(
   tx: EntityManager,
