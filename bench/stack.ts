@@ -3,7 +3,7 @@
 // needs (never PostgreSQL, Kafka or Temporal, which a concurrent `npm test` may be using), a private API process for
 // the api suite, and process memory.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -313,6 +313,40 @@ export function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / clockTicks;
 }
 
+/** What a thread of the app process does, by its name (/proc/<pid>/task/<tid>/comm). */
+function threadGroup(comm: string): string {
+  if (comm.startsWith('node') || comm === 'MainThread') return 'main thread';
+  if (comm.startsWith('WorkerThread') || comm.startsWith('workflow')) return 'workflow threads';
+  if (comm.startsWith('V8') || comm.startsWith('DelayedTask')) return 'V8 helpers (GC)';
+  if (comm.startsWith('tokio') || comm.startsWith('temporal')) return 'Temporal core (Rust)';
+  if (comm.startsWith('libuv')) return 'libuv pool';
+  return 'other';
+}
+
+/** CPU seconds a process's threads have used so far, summed by what they do (threadGroup); {} when unreadable. */
+export function threadCpuOf(pid: number): Record<string, number> {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  const groups: Record<string, number> = {};
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return groups;
+  }
+  for (const tid of tids) {
+    try {
+      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const group = threadGroup(comm);
+      groups[group] = (groups[group] ?? 0) + (Number(fields[11]) + Number(fields[12])) / clockTicks;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return groups;
+}
+
 /** Busy and total jiffies of the whole machine, from the first line of /proc/stat. */
 function machineTicks(): { busy: number; total: number } {
   const values = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -337,20 +371,31 @@ export function stackPids(): Record<string, number> {
   return pids;
 }
 
-export type CpuUse = { seconds: Record<string, number>; machineBusy: number };
+/** `appThreads`: the app process's CPU seconds by thread group (threadCpuOf), threads that ended meanwhile not counted. */
+export type CpuUse = { seconds: Record<string, number>; machineBusy: number; appThreads?: Record<string, number> };
 
 /** CPU used by `pids` and by this benchmark process between start() and the returned function's call. */
 export function cpuMeter(pids: Record<string, number>): () => CpuUse {
   const read = () => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSecondsOf(pid)]));
+  const readThreads = () => (pids.app === undefined ? {} : threadCpuOf(pids.app));
   const before = read();
+  const threadsBefore = readThreads();
   const ownBefore = process.cpuUsage();
   const machineBefore = machineTicks();
   return () => {
     const after = read();
+    const threadsAfter = readThreads();
     const own = process.cpuUsage(ownBefore);
     const machine = machineTicks();
     const seconds = Object.fromEntries(Object.keys(pids).map((name) => [name, (after[name] ?? 0) - (before[name] ?? 0)]));
     seconds.bench = (own.user + own.system) / 1e6;
-    return { seconds, machineBusy: (machine.busy - machineBefore.busy) / Math.max(1, machine.total - machineBefore.total) };
+    const appThreads = Object.fromEntries(
+      Object.entries(threadsAfter).map(([group, s]) => [group, Math.max(0, s - (threadsBefore[group] ?? 0))]),
+    );
+    return {
+      seconds,
+      machineBusy: (machine.busy - machineBefore.busy) / Math.max(1, machine.total - machineBefore.total),
+      ...(pids.app !== undefined && { appThreads }),
+    };
   };
 }

@@ -70,6 +70,13 @@ export function cpuRows(ctx: SuiteContext, n: number, stack: CpuUse, direct: Cpu
       .map(([k, v]) => `${k} ${((v * 1000) / n).toFixed(1)}`)
       .join(', ')} ms/order; machine ${(use.machineBusy * 100).toFixed(0)} % busy`;
   ctx.note(`CPU, stack run: ${detail(stack)}`);
+  if (stack.appThreads) {
+    const threads = Object.entries(stack.appThreads)
+      .sort((a, b) => b[1] - a[1])
+      .map(([group, s]) => `${group} ${((s * 1000) / n).toFixed(1)}`)
+      .join(', ');
+    ctx.note(`CPU, stack run, app by thread: ${threads} ms/order`);
+  }
   ctx.note(`CPU, direct run: ${detail(direct)} (PostgreSQL not counted)`);
 }
 
