@@ -321,7 +321,8 @@ export class ClusterServices {
     if (!wait) return;
     if (target === 'temporal')
       await waitUntil(() => this.temporalServing(), { timeoutMs: 180_000, intervalMs: 1000, what: 'chaos temporal server' });
-    else await waitUntil(() => portOpen(this.ports.brokers[Number(target.slice(-1))]!), { timeoutMs: 120_000, what: target });
+    // A KRaft broker opens its client port once it caught up with the metadata log: minutes on a starved machine.
+    else await waitUntil(() => portOpen(this.ports.brokers[Number(target.slice(-1))]!), { timeoutMs: 300_000, what: target });
   }
 
   /** The fault: SIGKILL for a broker and the Temporal server, an immediate (crash-like) stop for PostgreSQL. */

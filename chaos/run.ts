@@ -310,6 +310,8 @@ async function main(): Promise<number> {
         } catch (err) {
           f.error = String(err);
           say(`fault ${f.kind} ${f.target} went wrong: ${f.error}`);
+          // Still one broker at a time: the next broker fault waits for this one's replicas, as far as they come back.
+          await services.cluster!.waitInSync(300_000).catch((e: unknown) => say(`after that fault: ${String(e)}`));
         } finally {
           release();
         }
