@@ -284,7 +284,9 @@ async function main(): Promise<number> {
     for (const spec of specs) roles.push(new RoleProcess(spec, env, logs));
     const byName = new Map(roles.map((r) => [r.spec.name, r]));
     roles.forEach((r) => r.start());
-    await Promise.all(roles.map((r) => waitUntil(() => r.ready(), { timeoutMs: 120_000, what: `${r.spec.name} ready` })));
+    // Nine Node processes start at once; on the cluster shape beside three brokers and the Temporal server.
+    const startMs = profile.cluster ? 240_000 : 120_000;
+    await Promise.all(roles.map((r) => waitUntil(() => r.ready(), { timeoutMs: startMs, what: `${r.spec.name} ready` })));
     say(`roles ready: ${roles.map((r) => r.spec.name).join(', ')}`);
 
     const api = new ApiClient(`http://127.0.0.1:${byName.get('api')!.spec.port}`);
