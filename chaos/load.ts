@@ -1,7 +1,7 @@
 // The client side of the chaos run: seeded orders at a fixed rate through the API, each created with an
 // Idempotency-Key (so a creation whose answer was lost, e.g. to an API kill, is retried safely), and some of them
 // paid, cancelled or deleted later. Every answer is kept in a ledger that the reconciliation holds the saga to.
-import { between, integer, sleep, type Random } from './util.ts';
+import { between, clock, integer, sleep, type Random } from './util.ts';
 import type { Profile } from './schedule.ts';
 
 export type Action = 'pay' | 'cancel' | 'delete';
@@ -25,6 +25,9 @@ export type OrderRecord = {
   error?: string;
 };
 
+/** A 5xx answer the client saw: when (the harness's clock), and whether it said when to retry. */
+export type ServerError = { route: string; status: number; atS: number; retryAfter: string | null; message?: string };
+
 export type Account = { id: number; email: string; token: string };
 
 /** Answers that end a request; anything else (no answer, 5xx, 429) is retried with backoff until the deadline. */
@@ -34,6 +37,8 @@ export class ApiClient {
   readonly baseUrl: string;
   /** Answers per "METHOD route status", for the report. */
   readonly answers = new Map<string, number>();
+  /** Every 5xx answer, for the check that they are 503s with Retry-After inside fault windows. */
+  readonly serverErrors: ServerError[] = [];
 
   constructor(baseUrl: string) {
     this.baseUrl = baseUrl;
@@ -67,6 +72,14 @@ export class ApiClient {
       } catch {
         body = { message: text.slice(0, 200) };
       }
+      if (res.status >= 500)
+        this.serverErrors.push({
+          route,
+          status: res.status,
+          atS: Number(clock().toFixed(1)),
+          retryAfter: res.headers.get('retry-after'),
+          message: body?.message?.slice(0, 200),
+        });
       return { status: res.status, body };
     } catch (err) {
       this.count(route, 'no answer');

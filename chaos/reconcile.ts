@@ -12,6 +12,7 @@ import { say, sleep } from './util.ts';
 const FINAL = ['Completed', 'Cancelled', 'Expired'];
 const EVENT_OF: Record<string, string> = { Completed: 'OrderCompleted', Cancelled: 'OrderCancelled', Expired: 'OrderExpired' };
 
+/** `kafkaBroker`: one broker, or several comma-separated (--cluster). */
 export type Endpoints = { databaseUrl: string; temporalAddress: string; kafkaBroker: string; workflowIdPrefix: string };
 
 type DbOrder = { id: number; status: string };
@@ -48,7 +49,7 @@ async function workflows(client: Client): Promise<Workflow[]> {
 }
 
 async function deadLetters(broker: string): Promise<DeadLetter[]> {
-  const kafka = new Kafka({ clientId: 'order-saga-chaos', brokers: [broker], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'order-saga-chaos', brokers: broker.split(','), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   try {

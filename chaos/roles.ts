@@ -119,15 +119,23 @@ export async function migrate(env: Record<string, string>): Promise<void> {
 /**
  * The roles' environment in a chaos run: only what they need, so nothing from the shell (or a .env) may point them at
  * the shared services. The run's own services (or the proxies in front of them), a 1-s payment half declined, short
- * expiry and request timeouts, and a reconciler quick enough to repair within the settle time.
+ * expiry and request timeouts, and a reconciler quick enough to repair within the settle time. `kafkaBroker` may list
+ * several brokers, comma-separated.
  */
 export function roleEnv(to: {
   databaseUrl: string;
   kafkaBroker: string;
   temporalAddress: string;
   expiryMs: number;
+  /** --cluster: the app's topics created like the brokers' own (replication, min.insync.replicas, partitions). */
+  topics?: { replicationFactor: string; minInsyncReplicas: string; partitions: string };
 }): Record<string, string> {
   return {
+    ...(to.topics && {
+      KAFKA_REPLICATION_FACTOR: to.topics.replicationFactor,
+      KAFKA_MIN_INSYNC_REPLICAS: to.topics.minInsyncReplicas,
+      KAFKA_PARTITIONS: to.topics.partitions,
+    }),
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
     NODE_ENV: 'development',

@@ -5,6 +5,8 @@ import { between, integer, type Random } from './util.ts';
 export type Fault =
   | { kind: 'kill -9'; target: string; atMs: number; downMs: number }
   | { kind: 'kill -9 service'; target: 'kafka' | 'temporal'; atMs: number; downMs: number }
+  /** --cluster: one of the three Kafka brokers, chosen when the fault starts by the part it plays then. */
+  | { kind: 'kill -9 broker'; target: 'leader' | 'controller'; atMs: number; downMs: number }
   | { kind: 'pg_ctl stop -m immediate'; target: 'postgres'; atMs: number; downMs: number }
   | { kind: 'partition'; target: 'postgres' | 'temporal'; atMs: number; downMs: number }
   /** A running order workflow terminated as an operator would in the Web UI: only the reconciler repairs that. */
@@ -18,6 +20,8 @@ export type Profile = {
   mix: { pay: number; cancel: number; delete: number };
   downMs: [number, number];
   settleTimeoutMs: number;
+  /** The production shape (chaos/cluster-services.ts): Temporal server on PostgreSQL, three Kafka brokers. */
+  cluster?: boolean;
 };
 
 export const PROFILES: Record<'short' | 'long', Profile> = {
@@ -37,6 +41,16 @@ export const PROFILES: Record<'short' | 'long', Profile> = {
     downMs: [10_000, 25_000],
     settleTimeoutMs: 300_000,
   },
+};
+
+/**
+ * --cluster: the same load on the production shape. Short runs longer than the dev short (120 s) so its faults, the
+ * broker kills one at a time among them, do not all overlap; its downtimes are longer because the Temporal server and
+ * a broker take longer to come back than the dev server.
+ */
+export const CLUSTER_PROFILES: Record<'short' | 'long', Profile> = {
+  short: { ...PROFILES.short, loadMs: 120_000, downMs: [8_000, 15_000], settleTimeoutMs: 240_000, cluster: true },
+  long: { ...PROFILES.long, settleTimeoutMs: 360_000, cluster: true },
 };
 
 export const INSTANCES = {
@@ -59,7 +73,9 @@ function shuffle<T>(random: Random, items: T[]): T[] {
 /**
  * Short: one instance of every role (which one is drawn), Kafka, PostgreSQL, Temporal, a PostgreSQL partition and two
  * running workflows terminated. Long: every instance, each service twice, a partition from PostgreSQL and from
- * Temporal, and four workflows terminated. Faults are spread over
+ * Temporal, and four workflows terminated. --cluster: instead of the one broker, a kill -9 of the broker leading a
+ * partition and of the one that is the active controller (long: each twice), and the Temporal server for the dev
+ * server. Faults are spread over
  * the load in a shuffled order, one per slot with jitter, so they overlap only when a slot is shorter than a downtime.
  */
 export function faultSchedule(random: Random, profile: Profile): Fault[] {
@@ -69,7 +85,12 @@ export function faultSchedule(random: Random, profile: Profile): Fault[] {
       ? Object.values(INSTANCES).map((names) => ({ kind: 'kill -9', target: names[integer(random, 0, names.length - 1)]! }))
       : Object.values(INSTANCES).flatMap((names) => names.map((target) => ({ kind: 'kill -9', target })));
   const services: Plan[] = [
-    { kind: 'kill -9 service', target: 'kafka' },
+    ...(profile.cluster
+      ? ([
+          { kind: 'kill -9 broker', target: 'leader' },
+          { kind: 'kill -9 broker', target: 'controller' },
+        ] as const)
+      : ([{ kind: 'kill -9 service', target: 'kafka' }] as const)),
     { kind: 'pg_ctl stop -m immediate', target: 'postgres' },
     { kind: 'kill -9 service', target: 'temporal' },
   ];

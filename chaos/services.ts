@@ -2,11 +2,12 @@
 // the run's state directory, started from the binaries the stack's provisioning installed (scripts/stack.sh chaos
 // passes their paths). Never the shared services on the default ports; only processes started here are signalled.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readFileSync, writeFileSync, mkdirSync, chmodSync, existsSync, copyFileSync } from 'node:fs';
+import { openSync, readFileSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { searchAttributeFlags } from '../scripts/search-attributes.ts';
+import { OwnPostgres } from './postgres.ts';
 import { exec, waitUntil } from './util.ts';
 
 export type ServiceName = 'postgres' | 'kafka' | 'temporal';
@@ -29,22 +30,16 @@ export const portOpen = (port: number): Promise<boolean> =>
     socket.once('error', () => resolve(false));
   });
 
-/** PostgreSQL refuses to run as root: then its files belong to, and its commands run as, the `postgres` user. */
-const asRoot = process.getuid?.() === 0;
-const pgCommand = (bin: string, args: string[]) =>
-  (asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args]) as [string, string[]];
-
 export class Services {
   readonly ports: ServicePorts;
   private readonly state: string;
   private readonly logs: string;
-  private readonly pgBin = need('CHAOS_PG_BINDIR');
   private readonly kafkaLibs = need('CHAOS_KAFKA_LIBS');
   private readonly kafkaTemplates = need('CHAOS_KAFKA_TEMPLATES');
   private readonly temporalCli = need('CHAOS_TEMPORAL_CLI');
   private kafka?: ChildProcess;
   private temporal?: ChildProcess;
-  private pgRunning = false;
+  private readonly pg: OwnPostgres;
   /** More flags for the Temporal dev server (the deploy drill's dynamic config). */
   private readonly temporalArgs: string[];
 
@@ -53,10 +48,7 @@ export class Services {
     this.logs = logs;
     this.ports = ports;
     this.temporalArgs = temporalArgs;
-  }
-
-  get pgData() {
-    return path.join(this.state, 'pg', 'data');
+    this.pg = new OwnPostgres({ bin: need('CHAOS_PG_BINDIR'), state, logs, port: ports.pg });
   }
 
   /** A URL for the app's role and database (trust on the socket, password over TCP as in scripts/provision). */
@@ -69,44 +61,9 @@ export class Services {
   }
 
   async init(): Promise<void> {
-    const pgHome = path.join(this.state, 'pg');
-    mkdirSync(pgHome, { recursive: true });
-    // The postgres user must reach its directory through the state directory.
-    chmodSync(this.state, 0o755);
-    if (asRoot) await this.run(['chown', ['postgres:postgres', pgHome]], 'chown');
-    await this.run(
-      pgCommand(path.join(this.pgBin, 'initdb'), [
-        '-D',
-        this.pgData,
-        '-U',
-        'postgres',
-        '--auth-local=trust',
-        '--auth-host=scram-sha-256',
-        '-E',
-        'UTF8',
-        '--locale=C.UTF-8',
-      ]),
-      'initdb',
-    );
-    await this.start('postgres');
-    const psql = (sql: string) =>
-      this.run(
-        pgCommand(path.join(this.pgBin, 'psql'), [
-          '-h',
-          pgHome,
-          '-p',
-          String(this.ports.pg),
-          '-U',
-          'postgres',
-          '-v',
-          'ON_ERROR_STOP=1',
-          '-qc',
-          sql,
-        ]),
-        'psql',
-      );
-    await psql(`create role saga login createdb password 'saga'`);
-    await psql('create database order_saga owner saga');
+    await this.pg.init();
+    await this.pg.psql(`create role saga login createdb password 'saga'`);
+    await this.pg.psql('create database order_saga owner saga');
 
     const kafkaDir = path.join(this.state, 'kafka');
     mkdirSync(path.join(kafkaDir, 'data'), { recursive: true });
@@ -148,26 +105,7 @@ export class Services {
   }
 
   async start(name: ServiceName): Promise<void> {
-    if (name === 'postgres') {
-      const pgHome = path.join(this.state, 'pg');
-      await this.run(
-        pgCommand(path.join(this.pgBin, 'pg_ctl'), [
-          '-D',
-          this.pgData,
-          '-l',
-          path.join(pgHome, 'postgres.log'),
-          '-w',
-          '-t',
-          '60',
-          'start',
-          '-o',
-          `-p ${this.ports.pg} -k ${pgHome} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on`,
-        ]),
-        'pg_ctl start',
-      );
-      this.pgRunning = true;
-      return;
-    }
+    if (name === 'postgres') return this.pg.start();
     if (name === 'kafka') {
       const out = this.out('kafka');
       this.kafka = spawn('java', [...this.javaArgs(), 'kafka.Kafka', path.join(this.state, 'kafka', 'server.properties')], {
@@ -217,14 +155,7 @@ export class Services {
 
   /** The fault itself: SIGKILL for Kafka and Temporal, an immediate (crash-like) stop for PostgreSQL. */
   async kill(name: ServiceName): Promise<void> {
-    if (name === 'postgres') {
-      await this.run(
-        pgCommand(path.join(this.pgBin, 'pg_ctl'), ['-D', this.pgData, '-m', 'immediate', 'stop']),
-        'pg_ctl stop -m immediate',
-      );
-      this.pgRunning = false;
-      return;
-    }
+    if (name === 'postgres') return this.pg.stopImmediately();
     const child = name === 'kafka' ? this.kafka : this.temporal;
     child?.kill('SIGKILL');
   }
@@ -239,15 +170,6 @@ export class Services {
   /** Tears everything down (the run's data goes with its state directory). */
   async stopAll(): Promise<void> {
     await Promise.all([this.stopChild(this.kafka), this.stopChild(this.temporal)]);
-    if (this.pgRunning || existsSync(path.join(this.pgData, 'postmaster.pid'))) {
-      try {
-        await this.run(pgCommand(path.join(this.pgBin, 'pg_ctl'), ['-D', this.pgData, '-m', 'immediate', 'stop']), 'pg_ctl stop');
-      } catch {
-        // Already down.
-      }
-      this.pgRunning = false;
-    }
-    const pgLog = path.join(this.state, 'pg', 'postgres.log');
-    if (existsSync(pgLog)) copyFileSync(pgLog, path.join(this.logs, 'postgres.log'));
+    await this.pg.tearDown();
   }
 }

@@ -62,3 +62,25 @@ export function freePort(taken: Set<number>): Promise<number> {
     });
   });
 }
+
+const bindable = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+/**
+ * A free local TCP port in [min, max] not yet in `taken` (which it joins), for a server that cannot use the ephemeral
+ * range the OS hands out (the Temporal server keeps its ports in a smallint column: at most 32767).
+ */
+export async function freePortIn(taken: Set<number>, min: number, max: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = min + Math.floor(Math.random() * (max - min + 1));
+    if (!taken.has(port) && (await bindable(port))) {
+      taken.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port in ${min}-${max}`);
+}

@@ -11,7 +11,10 @@
 #   stack.sh jest [args]    jest without starting services (unit tests)
 #   stack.sh exec cmd...    run a command with Node 24 and the stack's environment (e.g. db scripts)
 #   stack.sh prometheus-check   promtool: Prometheus configurations, rules and rule tests (prometheus/)
-#   stack.sh chaos [--short]    provision, then the chaos suite (chaos/run.ts) on services of its own (never these)
+#   stack.sh chaos [--short] [--cluster]   provision, then the chaos suite (chaos/run.ts) on services of its own
+#                           (never these); --cluster: the production shape (a Temporal server on PostgreSQL, three brokers)
+#   stack.sh chaos-all [--cluster]   npm run chaos: the long run, then the deploy drill's long form; with --cluster
+#                           only the long run on the production shape
 #   stack.sh smoke          one order end to end through the running stack (scripts/smoke.ts)
 #   --cluster (run, up, down, status, smoke)  the production shape instead: a Temporal server on PostgreSQL, three
 #                           Kafka brokers, each role a process of its own (scripts/cluster.sh, docs/production.md)
@@ -172,11 +175,27 @@ cmd_test() {
 }
 
 # The chaos suite starts its own PostgreSQL, Kafka and Temporal from the binaries provisioned here, on ports and data
-# directories of its own; it is told where the binaries are, and nothing about the stack's services.
+# directories of its own; it is told where the binaries are, and nothing about the stack's services. --cluster also
+# needs the Temporal server the cluster stack uses (built once by temporal-server.sh) and the cluster settings' folder.
 cmd_chaos() {
   provision
+  if [[ " $* " == *" --cluster "* ]]; then
+    tsrv_provision
+    export CHAOS_TEMPORAL_SERVER_HOME CHAOS_CLUSTER_TEMPLATES="$TSRV_TEMPLATES"
+    CHAOS_TEMPORAL_SERVER_HOME="$(_tsrv_home)"
+  fi
   CHAOS_PG_BINDIR="$(pg_bindir)" CHAOS_KAFKA_LIBS="$KAFKA_HOME/libs" CHAOS_KAFKA_TEMPLATES="$KAFKA_TEMPLATES" \
     CHAOS_TEMPORAL_CLI="$(_temporal_cli)" exec node --no-warnings=TimeoutNegativeWarning "$SAGA_ROOT/chaos/run.ts" "$@"
+}
+
+# npm run chaos: the long chaos run, then the deploy drill's long form (on the dev shape: its dynamic config is the dev
+# server's). `npm run chaos -- --cluster`: the long run on the production shape instead, without the drill.
+cmd_chaos_all() {
+  if [[ " $* " == *" --cluster "* ]]; then
+    bash "$SAGA_ROOT/scripts/stack.sh" chaos --long "$@"
+  else
+    bash "$SAGA_ROOT/scripts/stack.sh" chaos --long "$@" && bash "$SAGA_ROOT/scripts/stack.sh" chaos --deploy --long "$@"
+  fi
 }
 
 # One order through the running default stack (the cluster stack: `smoke --cluster`).
@@ -216,6 +235,7 @@ case "$verb" in
   jest) toolchain; temporal_provision; run_jest "$@" ;;
   exec) toolchain; exec "$@" ;;
   chaos) cmd_chaos "$@" ;;
+  chaos-all) cmd_chaos_all "$@" ;;
   prometheus-check) prometheus_provision || exit 1; prometheus_check && cluster_prometheus_check ;;
-  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
