@@ -43,6 +43,8 @@ export type StackView = {
   shape: Shape;
   /** The app's settings, as its processes see them. */
   config: Config;
+  /** The environment of an app process (the first API process), to start more of the same. */
+  env: Record<string, string>;
   /** Every API process, to spread the load over. */
   apiUrls: string[];
   /** name → pid of every process found now (app roles, Temporal, brokers, PostgreSQL's postmaster, Prometheus). */
@@ -65,6 +67,7 @@ export function findStack(shape: Shape): StackView {
     return {
       shape,
       config: loadConfig(env),
+      env,
       apiUrls,
       processes: () => {
         const found: Record<string, number> = {};
@@ -85,6 +88,7 @@ export function findStack(shape: Shape): StackView {
   return {
     shape,
     config: loadConfig(env),
+    env,
     apiUrls: [`http://127.0.0.1:${env.PORT || 3000}`],
     processes: () => {
       const found: Record<string, number> = {};
