@@ -210,7 +210,8 @@ async function runShape(shape: Shape, settings: Settings, ctx: SuiteContext): Pr
     const pids = { ...Object.fromEntries(own.map((p) => [p.name, p.process.pid])), ...svc.pids };
     const appNames = own.map((p) => p.name);
 
-    // What the shared processes burn without our work (other users of the default stack, the soak's leftovers).
+    // Idle: what the processes burn without orders (pollers, heartbeats, the relay's rounds; for the shared servers, also
+    // the other users of the default stack).
     const idleBefore = await snapshot(pids, db, svc.databases);
     await sleep(settings.SHAPES_IDLE_S * 1000);
     const idleCpuPerS = Object.fromEntries(
@@ -344,6 +345,15 @@ async function run(ctx: SuiteContext, settings: Settings): Promise<void> {
       ctx.row({ figure: `${phase}: CPU per order, ${label}`, unit: 'ms', value: c, baseline: d, baselineIs });
     }
   }
+  for (const group of ['app', 'total']) {
+    ctx.row({
+      figure: `idle: CPU per second, ${GROUP_LABELS[group]}`,
+      unit: 'ms/s',
+      value: (cluster.idleCpuPerS[group] ?? 0) * 1000,
+      baseline: (dev.idleCpuPerS[group] ?? 0) * 1000,
+      baselineIs,
+    });
+  }
   for (const r of results) {
     for (const phase of ['pipeline', 'burst'] as const) {
       ctx.note(
@@ -353,7 +363,9 @@ async function run(ctx: SuiteContext, settings: Settings): Promise<void> {
       );
     }
     ctx.note(
-      `${r.shape}: idle CPU of the shared processes before the run (ms per second): ${Object.entries(r.idleCpuPerS)
+      `${r.shape}: idle CPU before the run, ${settings.SHAPES_IDLE_S} s after the probe order (ms per second): ${Object.entries(
+        r.idleCpuPerS,
+      )
         .map(([k, v]) => `${k} ${(v * 1000).toFixed(0)}`)
         .join(', ')}; burst orders placed in ${r.burst.placedS.toFixed(1)} s; not completed ${r.guarantee.notCompleted}, ` +
         `notifications missing ${r.guarantee.missing}, duplicated ${r.guarantee.duplicates}`,
