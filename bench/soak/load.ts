@@ -42,6 +42,7 @@ const emptyBucket = (): Bucket => ({
 export class Session {
   private token = '';
   private at = 0;
+  private pending: Promise<string> | undefined;
   private readonly baseUrl: string;
   private readonly email: string;
   private readonly password: string;
@@ -54,12 +55,18 @@ export class Session {
     this.refreshMs = refreshMs;
   }
 
-  async get(force = false): Promise<string> {
-    if (force || !this.token || Date.now() - this.at > this.refreshMs) {
-      this.token = await login(this.baseUrl, this.email, this.password);
-      this.at = Date.now();
-    }
-    return this.token;
+  /** The current token; one login at a time however many requests ask while it is renewed. */
+  get(force = false): Promise<string> {
+    if (this.pending) return this.pending;
+    if (!force && this.token && Date.now() - this.at <= this.refreshMs) return Promise.resolve(this.token);
+    this.pending = login(this.baseUrl, this.email, this.password)
+      .then((token) => {
+        this.token = token;
+        this.at = Date.now();
+        return token;
+      })
+      .finally(() => (this.pending = undefined));
+    return this.pending;
   }
 }
 
