@@ -17,6 +17,7 @@ import { overloadSuite } from './suites/overload.ts';
 import { reconcileSuite } from './suites/reconcile.ts';
 import { requestsSuite } from './suites/requests.ts';
 import { scaleSuite } from './suites/scale.ts';
+import { shapesSuite } from './suites/shapes.ts';
 import { sustainedSuite } from './suites/sustained.ts';
 import { tracingSuite } from './suites/tracing.ts';
 
@@ -32,6 +33,7 @@ const SUITES: Suite[] = [
   memorySuite,
   metricsSuite,
   scaleSuite,
+  shapesSuite,
   tracingSuite,
 ];
 

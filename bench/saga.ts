@@ -171,21 +171,35 @@ export class ConsumerLag {
   }
 
   /** Sum over partitions of (high watermark − committed offset); a partition without a commit counts from its low. */
-  async sample(): Promise<number> {
-    const [committed, ends] = await Promise.all([
-      this.admin.fetchOffsets({ groupId: this.group, topics: [this.topic] }),
-      this.admin.fetchTopicOffsets(this.topic),
-    ]);
-    const byPartition = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-    return ends.reduce((lag, { partition, high, low }) => {
-      const at = byPartition.get(partition) ?? -1;
-      return lag + Number(high) - (at < 0 ? Number(low) : at);
-    }, 0);
+  sample(): Promise<number> {
+    return groupLag(this.admin, this.group, [this.topic]);
   }
 
   close(): Promise<void> {
     return this.admin.disconnect();
   }
+}
+
+/**
+ * A consumer group's lag over `topics`: the sum over their partitions of (high watermark − committed offset), a
+ * partition without a commit counted from its low watermark.
+ */
+export async function groupLag(admin: Admin, groupId: string, topics: string[]): Promise<number> {
+  const [committed, ...ends] = await Promise.all([
+    admin.fetchOffsets({ groupId, topics }),
+    ...topics.map((topic) => admin.fetchTopicOffsets(topic)),
+  ]);
+  let lag = 0;
+  topics.forEach((topic, i) => {
+    const partitions = committed.find((c) => c.topic === topic)?.partitions ?? [];
+    const byPartition = new Map(partitions.map((p) => [p.partition, Number(p.offset)]));
+    for (const { partition, high, low } of ends[i] ?? []) {
+      const at = byPartition.get(partition) ?? -1;
+      // Never below zero: the two answers come from different requests, and the commit may be the newer.
+      lag += Math.max(0, Number(high) - (at < 0 ? Number(low) : at));
+    }
+  });
+  return lag;
 }
 
 /** Temporal's workflow startTime minus the order's commit (orders.created_at), for each of `orders`. */

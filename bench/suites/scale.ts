@@ -134,7 +134,7 @@ const pick = (record: Record<string, number>, keys: string[]) =>
   Object.fromEntries(keys.flatMap((k) => (k in record ? [[k, record[k]!]] : [])));
 
 /** Polls until every order is Completed and notified; returns when the last became Completed, undefined on timeout. */
-async function waitCompleted(db: pg.Pool, ids: number[], timeoutS: number): Promise<number | undefined> {
+export async function waitCompleted(db: pg.Pool, ids: number[], timeoutS: number): Promise<number | undefined> {
   const deadline = Date.now() + timeoutS * 1000;
   for (;;) {
     const { rows } = await db.query<{ open: string; unnotified: string; last: Date | null }>(
