@@ -309,8 +309,16 @@ async function measure(
     let pay: { evicted: number[]; cached: number[] } | undefined;
     if (probes > 0) {
       progress(`paying ${probes} sagas evicted from the sticky cache and ${probes} cached ones, one at a time`);
-      const evicted = await payTimes(stack, ids.slice(1, 1 + probes));
-      const cached = await payTimes(stack, ids.slice(-probes));
+      let evicted: number[], cached: number[];
+      try {
+        evicted = await payTimes(stack, ids.slice(1, 1 + probes));
+        cached = await payTimes(stack, ids.slice(-probes));
+      } catch (err) {
+        // The memory figures stand without the pay figures.
+        ctx.note(`pay probes failed: ${String(err)}`);
+        ctx.result.details = { idle, loaded, idleKinds, loadedKinds, pids, placedS, readyS };
+        return;
+      }
       pay = { evicted, cached };
       const cachedIs = 'the same request to a saga still in the sticky cache (among the last placed)';
       for (const p of [50, 99] as const) {
