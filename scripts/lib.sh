@@ -70,12 +70,15 @@ wait_for() {
 # The environment of every app process (node src/main.ts <roles>), exported by the commands that start one (stack.sh
 # run and up, cluster.sh) and set in the image (Dockerfile): glibc keeps two malloc arenas instead of one per thread
 # (up to 8 per core), and V8's young generation is capped at 8 MiB per semi-space instead of growing to Node's default
-# for the machine's memory. Both cut the worker's resident memory a lot (docs/performance.md, the worker's memory);
-# tsc, eslint and jest keep Node's defaults. A value already in the environment wins; the flag is added once.
-APP_NODE_OPTIONS="--max-semi-space-size=8"
+# for the machine's memory, and each V8 heap (the main thread's, the workflow thread's) is limited to 1 GiB instead of
+# a quarter of the machine's memory, so V8 lets it grow 1.6 times its live size between full collections instead of 4
+# times. Together they cut the worker's resident memory by half (docs/performance.md, the worker's memory); tsc, eslint
+# and jest keep Node's defaults. Values already in the environment win; the flags are added once.
+APP_NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=1024"
 app_process_env() {
   export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
-  [[ " ${NODE_OPTIONS:-} " == *" --max-semi-space-size="* ]] || export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }$APP_NODE_OPTIONS"
+  [[ " ${NODE_OPTIONS:-} " == *" --max-semi-space-size="* || " ${NODE_OPTIONS:-} " == *" --max-old-space-size="* ]] ||
+    export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }$APP_NODE_OPTIONS"
 }
 
 pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }

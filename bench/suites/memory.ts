@@ -15,6 +15,7 @@ import {
   median,
   numberSetting,
   percentile,
+  placeOrder,
   progress,
   sleep,
   stringSetting,
@@ -159,6 +160,30 @@ async function payTimes(stack: StackClients, ids: number[]): Promise<number[]> {
   return times.sort((a, b) => a - b);
 }
 
+/**
+ * Places `n` orders, `concurrency` at a time, adding each id to `ids` as soon as it is placed (so the cleanup finds
+ * every placed order even if placing fails midway). An order refused by admission control (503, the saga is behind)
+ * is sent again after a pause, as a client would: the worker then has a bounded backlog. Returns the refusals.
+ */
+async function placeAll(stack: StackClients, productId: number, n: number, concurrency: number, ids: number[]): Promise<number> {
+  let refused = 0;
+  let placed = 0;
+  await mapLimit(Array.from({ length: n }), concurrency, async () => {
+    for (;;) {
+      try {
+        ids.push(await placeOrder(stack.baseUrl, stack.token, productId));
+        break;
+      } catch (err) {
+        if (!(err instanceof HttpError && err.status === 503)) throw err;
+        refused++;
+        await sleep(2000);
+      }
+    }
+    if (++placed % 1000 === 0 && placed < n) progress(`  ${placed}/${n} orders placed`);
+  });
+  return refused;
+}
+
 /** Waits until the workflows of `ids` (a sample) all report phase awaiting-payment. */
 async function awaitingPayment(stack: StackClients, ids: number[], deadline: number): Promise<boolean> {
   for (;;) {
@@ -244,8 +269,9 @@ async function measure(
 
     progress(`placing ${n} orders, ${concurrency} at a time`);
     const t0 = Date.now();
-    ids.push(...(await placeOrders(stack, productId, n, concurrency)));
+    const refused = await placeAll(stack, productId, n, concurrency, ids);
     const placedS = (Date.now() - t0) / 1000;
+    if (refused > 0) ctx.note(`admission control refused ${refused} placements (503); each was sent again after 2 s`);
     progress(`placed in ${placedS.toFixed(1)} s; waiting until every saga waits for payment`);
     const left = await waitForStatuses(stack.db, ids, (c) => count(c, 'Pending') === 0, {
       deadline,
@@ -260,6 +286,7 @@ async function measure(
     await sleep(settings.MEMORY_SETTLE_S * 1000);
     const loaded = await sampleMemory(pids);
     const loadedKinds = await breakdown(pids.worker, workerMetricsUrl);
+    progress(`${ids.length} waiting: worker ${loaded.worker.rssMiB.toFixed(0)} MiB, Temporal ${loaded.temporal.rssMiB.toFixed(0)} MiB`);
 
     const waiting = ids.length;
     const idleIs = 'same process idle (1 waiting order), just before';
