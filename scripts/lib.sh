@@ -73,12 +73,15 @@ wait_for() {
 # for the machine's memory, and each V8 heap (the main thread's, the workflow thread's) is limited to 1 GiB instead of
 # a quarter of the machine's memory, so V8 lets it grow 1.6 times its live size between full collections instead of 4
 # times. Together they cut the worker's resident memory by half (docs/performance.md, the worker's memory); tsc, eslint
-# and jest keep Node's defaults. Values already in the environment win; the flags are added once.
-APP_NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=1024"
+# and jest keep Node's defaults. Values already in the environment win: each flag is added unless NODE_OPTIONS sets it
+# (an app restarted with the environment of an earlier one, as the benchmarks do, gets the flags it lacked).
+APP_NODE_OPTIONS=(--max-semi-space-size=8 --max-old-space-size=1024)
 app_process_env() {
   export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
-  [[ " ${NODE_OPTIONS:-} " == *" --max-semi-space-size="* || " ${NODE_OPTIONS:-} " == *" --max-old-space-size="* ]] ||
-    export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }$APP_NODE_OPTIONS"
+  local flag
+  for flag in "${APP_NODE_OPTIONS[@]}"; do
+    [[ " ${NODE_OPTIONS:-} " == *" ${flag%%=*}="* ]] || export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }$flag"
+  done
 }
 
 pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
