@@ -71,8 +71,8 @@ wait_for() {
 # run and up, cluster.sh) and set in the image (Dockerfile): glibc keeps two malloc arenas instead of one per thread
 # (up to 8 per core), and V8's young generation is capped at 8 MiB per semi-space instead of growing to Node's default
 # for the machine's memory, and each V8 heap (the main thread's, the workflow thread's) is limited to 1 GiB instead of
-# a quarter of the machine's memory, so V8 lets it grow 1.6 times its live size between full collections instead of 4
-# times. Together they cut the worker's resident memory by half (docs/performance.md, the worker's memory); tsc, eslint
+# a quarter of the machine's memory, so V8 collects garbage before the heap has grown to several times its live size.
+# Together they cut the worker's resident memory by half (docs/performance.md, the worker's memory); tsc, eslint
 # and jest keep Node's defaults. Values already in the environment win: each flag is added unless NODE_OPTIONS sets it
 # (an app restarted with the environment of an earlier one, as the benchmarks do, gets the flags it lacked).
 APP_NODE_OPTIONS=(--max-semi-space-size=8 --max-old-space-size=1024)
