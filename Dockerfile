@@ -16,6 +16,9 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 # ---- runtime -----------------------------------------------------------------------------------------------------
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
+# As for the app processes of scripts/stack.sh (app_process_env in scripts/lib.sh): two malloc arenas, a small V8
+# young generation and 1-GiB heaps keep the worker's resident memory down (docs/performance.md, the worker's memory).
+ENV MALLOC_ARENA_MAX=2 NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=1024"
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json ./

@@ -114,6 +114,7 @@ _cluster_app_env() {
   export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" TEMPORAL_UI_URL="http://localhost:$TEMPORAL_UI_PORT"
   # The demo users and products, so the README's "Try it" works here too; SEED_DEMO_DATA=false for an empty start.
   export SEED_DEMO_DATA="${SEED_DEMO_DATA:-true}"
+  app_process_env
   # Eleven processes share one PostgreSQL with Temporal: smaller pools than one process's default 20.
   export DB_POOL_MAX="${DB_POOL_MAX:-8}"
 }

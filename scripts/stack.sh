@@ -86,7 +86,8 @@ cmd_up() {
     port_open "$PORT" && die "port $PORT is in use by another process; stop it or set PORT"
     log "starting app roles (log: $APP_LOG)"
     # JSON lines in app.log (jq, grep, log shippers); only the foreground `stack.sh run` prints pretty lines.
-    setsid nohup node --no-warnings=TimeoutNegativeWarning "$SAGA_ROOT/src/main.ts" "${APP_ROLES:-all}" >>"$APP_LOG" 2>&1 </dev/null &
+    (app_process_env && exec setsid nohup node --no-warnings=TimeoutNegativeWarning "$SAGA_ROOT/src/main.ts" "${APP_ROLES:-all}") \
+      >>"$APP_LOG" 2>&1 </dev/null &
     echo $! >"$APP_PID"
     wait_for "app /ready on :$PORT" 120 app_starting || { tail -n 30 "$APP_LOG" >&2; die "app did not become ready"; }
     app_ready || { tail -n 30 "$APP_LOG" >&2; die "app exited during start"; }
@@ -141,7 +142,7 @@ cmd_run() {
   log "Temporal Web UI: http://localhost:$TEMPORAL_UI_PORT   API: http://localhost:$PORT   Prometheus: http://localhost:$PROMETHEUS_PORT   service logs: $SAGA_LOGS"
   # Ctrl-C reaches node (it stops its roles gracefully); afterwards stop the services this command started.
   trap '' INT
-  LOG_PRETTY="${LOG_PRETTY:-true}" node --no-warnings=TimeoutNegativeWarning "$SAGA_ROOT/src/main.ts" "${APP_ROLES:-all}" || true
+  (app_process_env && LOG_PRETTY="${LOG_PRETTY:-true}" exec node --no-warnings=TimeoutNegativeWarning "$SAGA_ROOT/src/main.ts" "${APP_ROLES:-all}") || true
   trap - INT
   [[ " ${already[*]} " == *" prometheus "* ]] || ((!prometheus)) || prometheus_stop
   [[ " ${already[*]} " == *" temporal "* ]] || temporal_stop

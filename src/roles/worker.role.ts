@@ -2,6 +2,8 @@
 import { createActivities, SimulatedPaymentProvider } from '../../activities/index.ts';
 import type { Worker } from '@temporalio/worker';
 import { createWorker, workerTuning } from '../temporal/worker.ts';
+import { buildWorkflowBundle } from '../temporal/workflow-bundle.ts';
+import { currentTracing } from '../telemetry/tracing.ts';
 import { deploymentVersion } from '../temporal/build-id.ts';
 import { deploymentStatus } from '../temporal/deployments.ts';
 import type { LoopState } from '../lib/loop-state.ts';
@@ -25,13 +27,19 @@ export const startWorkerRole: RoleStarter = async (resources) => {
   const log = resources.log.child({ role: 'worker' });
   // Before any connection: a versioned worker without a usable build id fails at start, naming the setting.
   const deployment = config.WORKER_VERSIONING ? deploymentVersion(config) : undefined;
-  const [connection, orm] = await Promise.all([resources.temporalWorkerConnection(), resources.orm()]);
+  // The bundle is built in a thread of its own, so webpack's memory does not stay in this process (workflow-bundle.ts).
+  const [connection, orm, workflowBundle] = await Promise.all([
+    resources.temporalWorkerConnection(),
+    resources.orm(),
+    buildWorkflowBundle({ tracing: currentTracing() !== undefined, log }),
+  ]);
   const paymentProvider = new SimulatedPaymentProvider({ durationMs: config.PAYMENT_DURATION, successRate: config.PAYMENT_SUCCESS_RATE });
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities: createActivities({ orm, paymentProvider, log }),
+    workflowBundle,
     deployment,
     ...workerTuning(config),
   });
