@@ -34,9 +34,18 @@ function environOf(pid: number): Record<string, string> {
   );
 }
 
-/** The PostgreSQL data directory's postmaster, as scripts/provision/postgres.sh lays it out. */
-function postmasterPid(pgHome: string): number | undefined {
-  return pidFromFile(path.join(pgHome, 'data', 'postmaster.pid'));
+/** The PostgreSQL data directory's postmaster, as scripts/provision/postgres.sh lays it out (its pid: the first line). */
+export function postmasterPid(pgHome: string): number | undefined {
+  const file = path.join(pgHome, 'data', 'postmaster.pid');
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]?.trim());
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
 }
 
 export type StackView = {
