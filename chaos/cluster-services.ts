@@ -24,7 +24,7 @@ const need = (name: string): string => {
 };
 
 /** The Temporal server's services, each with a port of its own (temporal-server.yaml.tmpl's placeholders). */
-const TEMPORAL_PORT_NAMES = [
+export const TEMPORAL_PORT_NAMES = [
   'TEMPORAL_PORT',
   'TEMPORAL_HISTORY_PORT',
   'TEMPORAL_MATCHING_PORT',

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ClusterServices, NODES, type ClusterPorts, type ClusterTarget } from './cluster-services.ts';
+import { ClusterServices, NODES, TEMPORAL_PORT_NAMES, type ClusterPorts, type ClusterTarget } from './cluster-services.ts';
 import { LEADER_TOPIC } from './kafka-roles.ts';
 import { ApiClient, runLoad, setUp, type OrderRecord, type ServerError } from './load.ts';
 import { PartitionProxy } from './proxy.ts';
@@ -144,19 +144,7 @@ async function openBackend(
   }
   const nodePorts = async () => Object.fromEntries(await Promise.all(NODES.map(async (n) => [n, await port()] as const)));
   const temporal = {} as ClusterPorts['temporal'];
-  for (const name of [
-    'TEMPORAL_PORT',
-    'TEMPORAL_HISTORY_PORT',
-    'TEMPORAL_MATCHING_PORT',
-    'TEMPORAL_WORKER_PORT',
-    'TEMPORAL_FRONTEND_MEMBERSHIP_PORT',
-    'TEMPORAL_HISTORY_MEMBERSHIP_PORT',
-    'TEMPORAL_MATCHING_MEMBERSHIP_PORT',
-    'TEMPORAL_WORKER_MEMBERSHIP_PORT',
-    'TEMPORAL_HTTP_PORT',
-    'TEMPORAL_METRICS_PORT',
-  ] as const)
-    temporal[name] = await lowPort();
+  for (const name of TEMPORAL_PORT_NAMES) temporal[name] = await lowPort();
   const services = new ClusterServices(state, logs, {
     pg: await port(),
     brokers: await nodePorts(),
