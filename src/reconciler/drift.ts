@@ -19,6 +19,11 @@ export const DRIFT_KINDS = {
     meaning: 'a workflow still running for an order that is final or deleted in the database',
     repair: 'send it the cancel request: its conditional cancel step finds the final status and the run ends with it',
   },
+  workflow_ended_final: {
+    meaning:
+      "a final order whose workflow's latest run was terminated, failed or timed out after the order was finished: Temporal still shows the status that run had",
+    repair: 'start a new run: its first step finds the order final and records that status (workflow v5), then the run completes',
+  },
   notification_missing: {
     meaning: 'a finished order without the notification of its outcome',
     repair: 'write its outcome event to the outbox again (the notifier is idempotent)',

@@ -5,8 +5,10 @@
 //      resumes from the order row (workflow v6);
 //   3. running order workflows started before the grace period (a page of the visibility list that moves on each
 //      pass): order final or deleted → ask the run to end;
-//   4. orders finished since the last pass (a cursor on (updated_at, id)): no notification → outcome event again;
-//   5. outbox events unsent past RECONCILE_MAX_OUTBOX_AGE → reported (the relay owns them).
+//   4. order workflow runs that closed unfinished (terminated, failed, timed out) since the last pass (the visibility
+//      list, a window on CloseTime): order final and that run its latest → a new run that records the final status;
+//   5. orders finished since the last pass (a cursor on (updated_at, id)): no notification → outcome event again;
+//   6. outbox events unsent past RECONCILE_MAX_OUTBOX_AGE → reported (the relay owns them).
 // Bounded: each check reads at most RECONCILE_BATCH rows through partial indexes (migration 0009), never a full scan.
 // One pass at a time across processes: a pass runs only while it holds a transaction-level advisory lock, so several
 // reconcilers never repair twice; a reconciler that finds the lock taken skips the pass. Every repair is idempotent
@@ -33,7 +35,7 @@ import {
 /** The workflow operations a pass uses (OrderWorkflowClient; tests may hand in the real one on a test queue). */
 export type ReconcilerWorkflows = Pick<
   OrderWorkflowClient,
-  'presence' | 'ensureStarted' | 'resume' | 'askToEnd' | 'runningPage' | 'workflowId'
+  'presence' | 'ensureStarted' | 'resume' | 'askToEnd' | 'runningPage' | 'endedUnfinishedPage' | 'workflowId'
 >;
 
 export type ReconcilerSettings = {
@@ -51,6 +53,15 @@ export type PassReport =
 const FINISHED_PAGES_PER_PASS = 20;
 /** How far back the notification check starts the first time (no cursor yet). */
 const FIRST_FINISHED_LOOKBACK_MS = 60 * 60_000;
+/** Pages of the visibility list of runs that closed unfinished one pass may read (each RECONCILE_BATCH runs). */
+const ENDED_PAGES_PER_PASS = 20;
+/** How far back the ended-run check starts the first time (no cursor yet). */
+const FIRST_ENDED_LOOKBACK_MS = 60 * 60_000;
+/** Each window of the ended-run check starts this long before the last one ended: a run's close may reach the
+ * visibility store later than the close itself (its writes are queued, and retried while its database is away). */
+const VISIBILITY_LAG_MS = 5 * 60_000;
+/** How a latest run that closed without finishing the order shows in `presence`. */
+const UNFINISHED: ReadonlyArray<string> = ['terminated', 'failed', 'timed-out', 'cancelled'];
 /** Workflow calls of one check in flight at once. */
 const PARALLEL_CALLS = 8;
 const LOCK_KEY = "hashtext('order-saga reconciler')";
@@ -82,6 +93,8 @@ export class Reconciler {
   private readonly metrics: Metrics['reconciler'] | undefined;
   /** Where the running-workflow check continues (a visibility page token; null: from the start). */
   private runningToken: Uint8Array | null = null;
+  /** Where the ended-run check continues: its window and page token while a window takes several passes. */
+  private endedScan: { window: { after: Date; before: Date }; token: Uint8Array } | null = null;
 
   constructor(deps: { orm: Orm; workflows: ReconcilerWorkflows; log: Logger; settings: ReconcilerSettings; metrics?: Metrics }) {
     this.orm = deps.orm;
@@ -125,6 +138,7 @@ export class Reconciler {
       await this.pendingOrders(em, now, act);
       await this.processingOrders(em, now, act);
       await this.runningWorkflows(em, now, act);
+      await this.endedRuns(em, now, act);
       await this.finishedOrders(em, now, act);
       await this.unsentEvents(em, now, act);
       const durationMs = Date.now() - started;
@@ -214,7 +228,45 @@ export class Reconciler {
     });
   }
 
-  /** 4. Orders finished since the last pass, past the grace period, without the notification of their status. */
+  /**
+   * 4. Final orders whose latest run closed without finishing (e.g. terminated after its step had finished the order,
+   * before its completion reached Temporal): the run's OrderStatus is stale. Open orders are checks 1 and 2's.
+   */
+  private async endedRuns(em: EntityManager, now: number, act: Act): Promise<void> {
+    let window: { after: Date; before: Date };
+    let token: Uint8Array | null = null;
+    if (this.endedScan) ({ window, token } = this.endedScan);
+    else {
+      const cursor = await readCursor<{ closedBefore: string }>(em, 'ended');
+      const after = cursor ? Date.parse(cursor.closedBefore) - VISIBILITY_LAG_MS : now - FIRST_ENDED_LOOKBACK_MS;
+      window = { after: new Date(after), before: new Date(now - this.settings.graceMs) };
+    }
+    const orderIds = new Set<number>();
+    for (let page = 0; page < ENDED_PAGES_PER_PASS; page++) {
+      const found = await this.workflows.endedUnfinishedPage(window, this.settings.batch, token);
+      for (const id of found.orderIds) orderIds.add(id);
+      token = found.next;
+      if (token === null) break;
+    }
+    this.endedScan = token === null ? null : { window, token };
+    if (token === null) await writeCursor(em, 'ended', { closedBefore: window.before.toISOString() });
+    if (orderIds.size === 0) return;
+    const finals = await em.execute<OrderRow[]>(
+      `select id, user_id, total, created_at, status from orders where id in (?) and status in (?)`,
+      [[...orderIds], [...FINAL_STATUSES]],
+    );
+    await inParallel(finals, PARALLEL_CALLS, async (order) => {
+      const presence = await this.workflows.presence(order.id);
+      if (presence.state !== 'closed' || !UNFINISHED.includes(presence.how)) return; // a later run already took over
+      const detail = `order is ${order.status} but the latest run of ${this.workflows.workflowId(order.id)} ${presence.how}`;
+      await act({ kind: 'workflow_ended_final', orderId: order.id, detail }, async () => {
+        if ((await this.workflows.resume(refOf(order))) === 'refused') throw new Error('Temporal refused a new run');
+        return `started a new run, which finds the order ${order.status} and records it`;
+      });
+    });
+  }
+
+  /** 5. Orders finished since the last pass, past the grace period, without the notification of their status. */
   private async finishedOrders(em: EntityManager, now: number, act: Act): Promise<void> {
     const until = new Date(now - this.settings.graceMs);
     let cursor = (await readCursor<{ at: string; id: number }>(em, 'finished')) ?? {
@@ -252,7 +304,7 @@ export class Reconciler {
     }
   }
 
-  /** 5. Outbox events the relay has not sent for too long: reported, never touched. */
+  /** 6. Outbox events the relay has not sent for too long: reported, never touched. */
   private async unsentEvents(em: EntityManager, now: number, act: Act): Promise<void> {
     const rows = await em.execute<{ order_id: number | null; topic: string; created_at: Date }[]>(
       `select order_id, topic, created_at from outbox where sent_at is null and created_at < ? order by id limit ?`,

@@ -26,8 +26,8 @@ export type WorkflowPresence =
   | { state: 'none' }
   | { state: 'running' }
   | { state: 'closed'; how: 'completed' | 'failed' | 'terminated' | 'timed-out' | 'cancelled' | 'continued-as-new' };
-/** One page of running order workflows (their order ids), and where the next page starts, if any. */
-export type RunningPage = { orderIds: number[]; next: Uint8Array | null };
+/** One page of order workflows (their order ids), and where the next page starts, if any. */
+export type OrderIdPage = { orderIds: number[]; next: Uint8Array | null };
 
 /** A second start joins the running workflow instead of failing. */
 const joinRunning = { workflowIdConflictPolicy: 'USE_EXISTING' } as const;
@@ -180,10 +180,22 @@ export class OrderWorkflowClient {
    * One page of the order workflows running on this task queue and started before `startedBefore` (visibility
    * query), as order ids; pass `next` back for the following page. Ids of other prefixes are left out.
    */
-  async runningPage(startedBefore: Date, pageSize: number, next: Uint8Array | null): Promise<RunningPage> {
-    const query =
-      `WorkflowType = '${orderWorkflow.name}' AND ExecutionStatus = 'Running' AND TaskQueue = '${this.settings.taskQueue}' ` +
-      `AND StartTime < '${startedBefore.toISOString()}'`;
+  runningPage(startedBefore: Date, pageSize: number, next: Uint8Array | null): Promise<OrderIdPage> {
+    return this.orderIdPage(`ExecutionStatus = 'Running' AND StartTime < '${startedBefore.toISOString()}'`, pageSize, next);
+  }
+
+  /**
+   * One page of the order workflow runs on this task queue that closed without finishing (terminated, failed, timed
+   * out, cancelled) inside the `closed` window, as order ids (an id comes once per such run).
+   */
+  endedUnfinishedPage(closed: { after: Date; before: Date }, pageSize: number, next: Uint8Array | null): Promise<OrderIdPage> {
+    const unfinished = `(ExecutionStatus = 'Terminated' OR ExecutionStatus = 'Failed' OR ExecutionStatus = 'TimedOut' OR ExecutionStatus = 'Canceled')`;
+    const window = `CloseTime > '${closed.after.toISOString()}' AND CloseTime < '${closed.before.toISOString()}'`;
+    return this.orderIdPage(`${unfinished} AND ${window}`, pageSize, next);
+  }
+
+  private async orderIdPage(condition: string, pageSize: number, next: Uint8Array | null): Promise<OrderIdPage> {
+    const query = `WorkflowType = '${orderWorkflow.name}' AND TaskQueue = '${this.settings.taskQueue}' AND ${condition}`;
     const page = await this.client.workflowService.listWorkflowExecutions({
       namespace: this.client.options.namespace,
       query,

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { initOrm, migrate } from '../../src/db/orm.ts';
 import { Reconciler, type PassReport } from '../../src/reconciler/reconciler.ts';
 import type { ReconcileMode } from '../../src/reconciler/drift.ts';
-import { getStateQuery } from '../../workflows/order.definitions.ts';
+import { getStateQuery, searchAttributes } from '../../workflows/order.definitions.ts';
 import { RESUME_FROM_DATABASE } from '../../workflows/order.workflow.ts';
 import { recordedPatches } from '../../src/temporal/patch-usage.ts';
 import { startTestApi, type TestApi } from '../helpers/api.ts';
@@ -206,6 +206,33 @@ describe('the reconciler', () => {
     const result = await handleOf(order.id).result();
     expect(result.status).toBe('Cancelled');
     expect(await statusOf(order.id)).toBe('Cancelled');
+  });
+
+  it('when a run is terminated after its last step finished the order, then a pass starts a run that records the final status', async () => {
+    const order = await publishedOrder();
+    await awaitingPayment(order);
+    // What a terminate between the expire step and the run's completion leaves: the order Expired in the database,
+    // the latest run terminated with OrderStatus still Processing.
+    await handleOf(order.id).terminate('test: terminated after its last step');
+    await sql(api, `update orders set status = 'Expired', updated_at = now() where id = ?`, [order.id]);
+    await eventually(
+      () => saga.workflows.endedUnfinishedPage({ after: new Date(Date.now() - 10 * 60_000), before: new Date() }, 1000, null),
+      (page) => page.orderIds.includes(order.id),
+      { what: 'the terminated run in the visibility list' },
+    );
+
+    const report = await reconciler().pass();
+
+    expect(findingsOf(report, order.id)).toContainEqual({ kind: 'workflow_ended_final', action: 'repaired' });
+    expect((await handleOf(order.id).result()).status).toBe('Expired');
+    const latest = await handleOf(order.id).describe();
+    expect(latest.status.name).toBe('COMPLETED');
+    expect(latest.typedSearchAttributes.get(searchAttributes.orderStatus)).toBe('Expired');
+    expect(await statusOf(order.id)).toBe('Expired');
+    expect(saga.provider.charged.filter((id) => id === order.id)).toHaveLength(1);
+    // Repaired once: the next pass finds the order's latest run completed.
+    const kinds = findingsOf(await reconciler().pass(), order.id).map((f) => f.kind);
+    expect(kinds).not.toContain('workflow_ended_final');
   });
 
   it('when the mode is report, then a pass records the drift, pass after pass as one finding, and changes nothing', async () => {
