@@ -34,6 +34,7 @@ const USAGE = `usage: npm run soak -- [--cluster] [--minutes 60] [--sample 1m] [
   --min-t T          smallest t statistic of the slope that counts as a trend (default 3)
   --mix P,C,L        shares of orders paid, cancelled and left alone (default 0.4,0.3,0.3)
   --max-delay D      pays and cancels are sent 0.5 s to D after the order (default 30s)
+  --connections N    keep-alive connections per API process at most (default 8)
   --ramp-start N     first rate of the ramp, orders/s (default 4)
   --ramp-step D      length of each ramp step (default 40s)
   --out DIR          where to write (default bench/results/soak-<time>)`;
@@ -48,6 +49,7 @@ type Options = {
   minT: number;
   mix: Mix;
   maxDelayMs: number;
+  connections: number;
   rampStart: number;
   rampStepMs: number;
   out: string;
@@ -79,6 +81,7 @@ function parseOptions(argv: string[]): Options | undefined {
       'min-t': { type: 'string' },
       mix: { type: 'string', default: '0.4,0.3,0.3' },
       'max-delay': { type: 'string', default: '30s' },
+      connections: { type: 'string' },
       'ramp-start': { type: 'string' },
       'ramp-step': { type: 'string', default: '40s' },
       out: { type: 'string' },
@@ -98,6 +101,7 @@ function parseOptions(argv: string[]): Options | undefined {
     minT: positive('min-t', values['min-t'], 3),
     mix: parseMix(values.mix),
     maxDelayMs: duration('max-delay', values['max-delay']),
+    connections: Math.ceil(positive('connections', values.connections, 8)),
     rampStart: positive('ramp-start', values['ramp-start'], 4),
     rampStepMs: duration('ramp-step', values['ramp-step']),
     out: path.resolve(ROOT, values.out ?? `bench/results/soak-${stamp}`),
@@ -454,8 +458,8 @@ async function main(): Promise<number> {
     );
     const productId = await createProduct(stack.apiUrls[0]!, admin, `soak-${Date.now()}`, 2_000_000_000);
     // The ramp's orders and answers apart from the soak's: the ramp overloads the stack on purpose.
-    const rampLoad = new Load(stack.apiUrls, session, productId, options.mix, options.maxDelayMs);
-    const load = new Load(stack.apiUrls, session, productId, options.mix, options.maxDelayMs);
+    const rampLoad = new Load(stack.apiUrls, session, productId, options.mix, options.maxDelayMs, options.connections);
+    const load = new Load(stack.apiUrls, session, productId, options.mix, options.maxDelayMs, options.connections);
 
     let ramp: Awaited<ReturnType<typeof measureMaximum>> | undefined;
     let rate = options.rate;

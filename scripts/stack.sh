@@ -16,6 +16,7 @@
 #   stack.sh chaos-all [--cluster]   npm run chaos: the long run, then the deploy drill's long form; with --cluster
 #                           only the long run on the production shape
 #   stack.sh smoke          one order end to end through the running stack (scripts/smoke.ts)
+#   stack.sh cluster-built  exit 0 when the Temporal server of the production shape is built and cached
 #   --cluster (run, up, down, status, smoke)  the production shape instead: a Temporal server on PostgreSQL, three
 #                           Kafka brokers, each role a process of its own (scripts/cluster.sh, docs/production.md)
 #
@@ -237,6 +238,7 @@ case "$verb" in
   exec) toolchain; exec "$@" ;;
   chaos) cmd_chaos "$@" ;;
   chaos-all) cmd_chaos_all "$@" ;;
+  cluster-built) tsrv_built ;;
   prometheus-check) prometheus_provision || exit 1; prometheus_check && cluster_prometheus_check ;;
-  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

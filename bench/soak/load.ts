@@ -2,6 +2,11 @@
 // cancelled or left alone (to complete when its charge is approved, or to expire when it is declined) after a random
 // delay, so pays and cancels reach orders both during their charge and while they wait for a payment. Latencies and
 // answers are kept per kind in buckets that the sampler takes once per interval.
+//
+// Requests go through a keep-alive pool of at most `connections` sockets per API process, as a proxy in front of the
+// API would send them: the API's open file descriptors then grow with a leak, not with how many requests the load
+// happens to have in flight at a sample (an unpooled client opened one connection per concurrent request).
+import http from 'node:http';
 import { login, sleep } from '../bench.lib.ts';
 
 export type Mix = { pay: number; cancel: number; leave: number };
@@ -81,9 +86,11 @@ export class Load {
   private readonly productId: number;
   private readonly mix: Mix;
   private readonly maxDelayMs: number;
+  private readonly agent: http.Agent;
   private next = 0;
 
-  constructor(apiUrls: string[], session: Session, productId: number, mix: Mix, maxDelayMs: number) {
+  constructor(apiUrls: string[], session: Session, productId: number, mix: Mix, maxDelayMs: number, connections: number) {
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: connections });
     this.apiUrls = apiUrls;
     this.session = session;
     this.productId = productId;
@@ -135,13 +142,13 @@ export class Load {
     let json: unknown;
     try {
       for (let attempt = 0; ; attempt++) {
-        const res = await fetch(new URL(path, baseUrl), {
+        const res = await send(this.agent, new URL(path, baseUrl), {
           method,
           headers: { 'content-type': 'application/json', authorization: `Bearer ${await this.session.get(attempt > 0)}` },
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(60_000),
+          timeoutMs: 60_000,
         });
-        const text = await res.text();
+        const text = res.text;
         if (res.status === 401 && attempt === 0) continue; // token expired: log in again, once
         status = res.status;
         json = text ? JSON.parse(text) : undefined;
@@ -176,4 +183,26 @@ export class Load {
       .finally(() => this.followUps.delete(p));
     this.followUps.add(p);
   }
+}
+
+/** One request through the pool: its status and body (rejects on a socket error or after timeoutMs). */
+function send(
+  agent: http.Agent,
+  url: URL,
+  request: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number },
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: request.method, headers: request.headers, agent, signal: AbortSignal.timeout(request.timeoutMs) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(request.body);
+  });
 }

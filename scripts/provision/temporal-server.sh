@@ -22,6 +22,8 @@ _tsrv_home() { echo "$SAGA_CACHE/temporal-server/$TEMPORAL_SERVER_VERSION"; }
 _tsrv_ui_home() { echo "$SAGA_CACHE/temporal-ui/$TEMPORAL_UI_SERVER_VERSION"; }
 _tsrv_state() { echo "$SAGA_CACHE/cluster/temporal"; }
 tsrv_ui_built() { [[ -x "$(_tsrv_ui_home)/bin/server" ]]; }
+# Whether the server's build is finished and cached (no run of the cluster shape has to build it first).
+tsrv_built() { [[ -f "$(_tsrv_home)/.complete" ]]; }
 
 # The server's ports: TEMPORAL_PORT + offset, in the order of development-postgres12.yaml's services.
 _tsrv_port() {
