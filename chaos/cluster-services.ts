@@ -8,13 +8,12 @@
 // report); the faults (kill -9, pg_ctl stop -m immediate) are the harness's and are not restarted by this.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { searchAttributeFlags } from '../scripts/search-attributes.ts';
 import { activeController, placement, type Placement } from './kafka-roles.ts';
 import { OwnPostgres } from './postgres.ts';
 import { portOpen } from './services.ts';
-import { exec, say, sleep, waitUntil } from './util.ts';
+import { exec, kafkaClusterId, say, sleep, waitUntil } from './util.ts';
 
 const need = (name: string): string => {
   const value = process.env[name];
@@ -169,7 +168,7 @@ export class ClusterServices {
   private async formatKafka(): Promise<void> {
     const template = readFileSync(path.join(this.templates, 'kafka-node.properties.tmpl'), 'utf8');
     const voters = NODES.map((n) => `${n}@127.0.0.1:${this.ports.controllers[n]}`).join(',');
-    const clusterId = randomBytes(16).toString('base64url');
+    const clusterId = kafkaClusterId();
     await Promise.all(
       NODES.map(async (n) => {
         const dir = this.nodeDir(n);
@@ -191,7 +190,14 @@ export class ClusterServices {
         copyFileSync(path.join(this.kafkaTemplates, 'log4j.properties'), path.join(dir, 'log4j.properties'));
         await exec(
           'java',
-          [...this.javaArgs(n), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', path.join(dir, 'server.properties')],
+          [
+            ...this.javaArgs(n),
+            'kafka.tools.StorageTool',
+            'format',
+            `--cluster-id=${clusterId}`,
+            '-c',
+            path.join(dir, 'server.properties'),
+          ],
           `kafka-${n} format`,
         );
       }),

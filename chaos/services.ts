@@ -5,10 +5,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { searchAttributeFlags } from '../scripts/search-attributes.ts';
 import { OwnPostgres } from './postgres.ts';
-import { exec, waitUntil } from './util.ts';
+import { exec, kafkaClusterId, waitUntil } from './util.ts';
 
 export type ServiceName = 'postgres' | 'kafka' | 'temporal';
 
@@ -77,10 +76,19 @@ export class Services {
     props = props.replace(/@([A-Z_]+)@/g, (_, name: string) => values[name] ?? `@${name}@`);
     writeFileSync(path.join(kafkaDir, 'server.properties'), props);
     copyFileSync(path.join(this.kafkaTemplates, 'log4j.properties'), path.join(kafkaDir, 'log4j.properties'));
-    // A Kafka cluster id: 16 random bytes in unpadded base64url.
-    const clusterId = randomBytes(16).toString('base64url');
+    const clusterId = kafkaClusterId();
     await this.run(
-      ['java', [...this.javaArgs(), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', path.join(kafkaDir, 'server.properties')]],
+      [
+        'java',
+        [
+          ...this.javaArgs(),
+          'kafka.tools.StorageTool',
+          'format',
+          `--cluster-id=${clusterId}`,
+          '-c',
+          path.join(kafkaDir, 'server.properties'),
+        ],
+      ],
       'kafka format',
     );
     await Promise.all([this.start('kafka'), this.start('temporal')]);

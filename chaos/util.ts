@@ -1,6 +1,7 @@
 // Small helpers of the chaos harness: a seeded PRNG (the whole run follows from its seed), waiting with a deadline,
 // running a command without blocking the event loop, and progress lines stamped with the run's clock.
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 
 /** mulberry32: a tiny 32-bit PRNG; the same seed gives the same sequence on every machine. */
@@ -31,6 +32,17 @@ export async function waitUntil(
     if (await Promise.resolve(condition()).catch(() => false)) return;
     if (Date.now() >= deadline) throw new Error(`${what} not reached within ${Math.round(timeoutMs / 1000)} s`);
     await sleep(intervalMs);
+  }
+}
+
+/**
+ * A new Kafka cluster id: 16 random bytes in unpadded base64url, never starting with '-'. Kafka's own generator skips
+ * such ids too: `kafka-storage format -t -abc…` reads the id as an option and fails (1 id in 64 starts that way).
+ */
+export function kafkaClusterId(bytes: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = bytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
   }
 }
 

@@ -38,7 +38,7 @@ kcluster_start() {
   local idfile="$SAGA_CACHE/cluster/kafka-cluster-id"
   mkdir -p "$SAGA_CACHE/cluster" "$SAGA_RUN/cluster"
   # One cluster id for all three nodes, kept next to their data: formatting again would orphan the metadata.
-  [[ -s "$idfile" ]] || head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$idfile"
+  [[ -s "$idfile" ]] || kafka_new_cluster_id >"$idfile"
 
   for n in "${KCLUSTER_NODES[@]}"; do
     local dir="$SAGA_CACHE/cluster/kafka-$n" pidfile port
@@ -56,7 +56,7 @@ kcluster_start() {
     read -r -a java <<<"$(_kcluster_java "$n")"
     if [[ ! -f "$dir/data/meta.properties" ]]; then
       step "kafka-$n: formatting storage" "$SAGA_LOGS/cluster/kafka-$n-format.log" \
-        "${java[@]}" kafka.tools.StorageTool format -t "$(<"$idfile")" -c "$dir/server.properties"
+        "${java[@]}" kafka.tools.StorageTool format "--cluster-id=$(<"$idfile")" -c "$dir/server.properties"
     fi
     log "kafka-$n: starting broker on :$port (log: $SAGA_LOGS/cluster/kafka-$n/server.log)"
     # shellcheck disable=SC2016 # $$ and $1 are meant for the inner bash

@@ -38,6 +38,14 @@ _kafka_render() {
 
 # Ready when the port answers; "dead" also ends the wait so a broker that crashed on start fails fast
 # instead of sitting out the whole deadline.
+# A new Kafka cluster id: 16 random bytes in unpadded base64url (what `kafka-storage random-uuid` prints), never
+# starting with '-', which the format tool would read as an option (Kafka's own generator skips those too).
+kafka_new_cluster_id() {
+  local id
+  while id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'); [[ $id == -* ]]; do :; done
+  echo "$id"
+}
+
 _kafka_up_or_dead() { port_open "$KAFKA_PORT" || ! pid_alive "$SAGA_RUN/kafka.pid"; }
 
 kafka_start() {
@@ -74,11 +82,10 @@ kafka_start() {
   if [[ ! -f "$data/meta.properties" ]]; then
     local idfile="$KAFKA_HOME/cluster-id"
     if [[ ! -s "$idfile" ]]; then
-      # A Kafka cluster id is 16 random bytes in unpadded base64url (what `kafka-storage random-uuid` prints).
-      head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$idfile"
+      kafka_new_cluster_id >"$idfile"
     fi
     step "kafka: formatting storage" "$SAGA_LOGS/kafka-format.log" \
-      "${java[@]}" kafka.tools.StorageTool format -t "$(<"$idfile")" -c "$config/server.properties"
+      "${java[@]}" kafka.tools.StorageTool format "--cluster-id=$(<"$idfile")" -c "$config/server.properties"
   fi
 
   # setsid puts the broker in its own session, so a Ctrl-C or the end of the calling shell does not take
