@@ -9,12 +9,15 @@
 
 KCLUSTER_NODES=(1 2 3)
 KCLUSTER_SETTINGS="$SAGA_ROOT/scripts/provision/cluster/kafka-broker.properties"
+KCLUSTER_HEAP="$SAGA_ROOT/scripts/provision/cluster/kafka-heap.opts"
 
 kcluster_port() { echo $((KAFKA_PORT + 2 * ($1 - 1))); }
 kcluster_controller_port() { echo $((KAFKA_PORT + 2 * ($1 - 1) + 1)); }
 kcluster_brokers() { local n out=(); for n in "${KCLUSTER_NODES[@]}"; do out+=("127.0.0.1:$(kcluster_port "$n")"); done; (IFS=,; echo "${out[*]}"); }
 # A value of the shared broker settings, e.g. `kcluster_setting default.replication.factor`.
 kcluster_setting() { sed -n "s/^$1=//p" "$KCLUSTER_SETTINGS" | tail -n 1; }
+# The brokers' JVM heap flags (the file's last line, shared with the production compose profile).
+kcluster_heap() { grep -v '^#' "$KCLUSTER_HEAP" | tail -n 1; }
 
 _kcluster_pidfile() { echo "$SAGA_RUN/cluster/kafka-$1.pid"; }
 _kcluster_all_up() { local n; for n in "${KCLUSTER_NODES[@]}"; do port_open "$(kcluster_port "$n")" || return 1; done; }
@@ -25,8 +28,9 @@ _kcluster_up_or_dead() {
 }
 
 _kcluster_java() {
-  local n="$1" dir="$SAGA_CACHE/cluster/kafka-$n"
-  echo java -Xmx512m -Xms256m -XX:+UseG1GC -Djava.awt.headless=true \
+  local n="$1"
+  local dir="$SAGA_CACHE/cluster/kafka-$n"
+  echo java "$(kcluster_heap)" -XX:+UseG1GC -Djava.awt.headless=true \
     "-Dlog4j.configuration=file:$dir/log4j.properties" "-Dkafka.logs.dir=$SAGA_LOGS/cluster/kafka-$n" -cp "$KAFKA_HOME/libs/*"
 }
 

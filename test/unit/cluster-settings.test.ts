@@ -7,6 +7,7 @@ import { describe, expect, it } from '@jest/globals';
 
 const read = (path: string) => readFile(new URL(`../../${path}`, import.meta.url), 'utf8');
 const SETTINGS = 'scripts/provision/cluster/kafka-broker.properties';
+const HEAP = 'scripts/provision/cluster/kafka-heap.opts';
 const DYNAMIC_CONFIG = 'scripts/provision/cluster/temporal-dynamicconfig.yaml';
 
 /** `key=value` lines of a Java properties file (no continuation lines: ours has none). */
@@ -60,6 +61,8 @@ const TOPOLOGY = [
   'KAFKA_INTER_BROKER_LISTENER_NAME',
   'KAFKA_LOG_DIRS',
 ];
+/** Compose variables the image passes to the JVM rather than writing them as broker properties. */
+const JVM = ['KAFKA_HEAP_OPTS'];
 
 describe('Kafka broker settings, one file for the cluster stack and the production compose profile', () => {
   it('when the settings file names a broker property, then the production brokers in docker-compose.yml set the same value', async () => {
@@ -76,7 +79,9 @@ describe('Kafka broker settings, one file for the cluster stack and the producti
     const settings = properties(await read(SETTINGS));
     const compose = mapping(await read('docker-compose.yml'), 'x-prod-kafka-env: &prod-kafka-env');
     const shared = new Set([...settings.keys()].map(kafkaVariable));
-    const extra = [...compose.keys()].filter((name) => name.startsWith('KAFKA_') && !TOPOLOGY.includes(name) && !shared.has(name));
+    const extra = [...compose.keys()].filter(
+      (name) => name.startsWith('KAFKA_') && !TOPOLOGY.includes(name) && !JVM.includes(name) && !shared.has(name),
+    );
     expect(extra).toEqual([]);
   });
 
@@ -96,6 +101,22 @@ describe('Kafka broker settings, one file for the cluster stack and the producti
     expect(cluster).toContain('KAFKA_REPLICATION_FACTOR=$(kcluster_setting default.replication.factor)');
     expect(cluster).toContain('KAFKA_MIN_INSYNC_REPLICAS=$(kcluster_setting min.insync.replicas)');
     expect(cluster).toContain('KAFKA_PARTITIONS=$(kcluster_setting num.partitions)');
+  });
+
+  it('when a production broker starts, then both shapes give its JVM the heap flags of kafka-heap.opts', async () => {
+    const lines = (await read(HEAP)).split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'));
+    expect(lines).toHaveLength(1);
+    const heap = lines[0]!;
+    expect(heap).toContain('-XX:+AlwaysPreTouch');
+    const xms = /-Xms(\S+)/.exec(heap)?.[1];
+    expect(xms).toBeDefined();
+    expect(heap).toContain(`-Xmx${xms}`);
+    const compose = mapping(await read('docker-compose.yml'), 'x-prod-kafka-env: &prod-kafka-env');
+    expect(compose.get('KAFKA_HEAP_OPTS')).toBe(heap);
+    const script = await read('scripts/provision/kafka-cluster.sh');
+    expect(script).toContain(`KCLUSTER_HEAP="$SAGA_ROOT/${HEAP}"`);
+    expect(script).toMatch(/echo java "\$\(kcluster_heap\)" /);
+    expect(script).not.toMatch(/-Xm[sx]/);
   });
 
   it("when the cluster stack renders a broker's configuration, then it appends the settings file and overrides none of it", async () => {
