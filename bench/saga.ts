@@ -158,14 +158,7 @@ export class ConsumerLag {
   }
 
   static async connect(config: Config): Promise<ConsumerLag> {
-    const kafka = new Kafka({
-      clientId: 'order-saga-bench',
-      brokers: config.KAFKA_BROKERS,
-      logLevel: logLevel.ERROR,
-      connectionTimeout: 3000,
-    });
-    const admin = kafka.admin();
-    await admin.connect();
+    const admin = await kafkaAdmin(config, 'order-saga-bench');
     const prefix = config.KAFKA_TOPIC_PREFIX;
     return new ConsumerLag(admin, consumerGroup('bridge', prefix), prefix + TOPICS.orderCreated);
   }
@@ -178,6 +171,14 @@ export class ConsumerLag {
   close(): Promise<void> {
     return this.admin.disconnect();
   }
+}
+
+/** A connected Kafka admin client on the stack's brokers, quiet but for errors, for reading offsets and lags. */
+export async function kafkaAdmin(config: Pick<Config, 'KAFKA_BROKERS'>, clientId: string): Promise<Admin> {
+  const kafka = new Kafka({ clientId, brokers: config.KAFKA_BROKERS, logLevel: logLevel.ERROR, connectionTimeout: 5000 });
+  const admin = kafka.admin();
+  await admin.connect();
+  return admin;
 }
 
 /**

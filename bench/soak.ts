@@ -10,13 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Connection } from '@temporalio/client';
-import { Kafka, logLevel } from 'kafkajs';
 import ms from 'ms';
 import pg from 'pg';
 import { consumerGroup, OUTCOME_TOPICS, TOPICS } from '../src/messaging/topics.ts';
 import { createProduct, distribution, login, progress, sleep } from './bench.lib.ts';
 import { machine } from './report.ts';
-import { FINAL_STATUSES, groupLag } from './saga.ts';
+import { FINAL_STATUSES, groupLag, kafkaAdmin } from './saga.ts';
 import { ROOT } from './stack.ts';
 import { KINDS, Load, parseMix, Session, type Bucket, type Mix } from './soak/load.ts';
 import { childCount, findStack, sampleProcess, type StackView } from './soak/processes.ts';
@@ -115,14 +114,7 @@ async function connect(stack: StackView) {
   const { config } = stack;
   const db = new pg.Pool({ connectionString: config.DATABASE_URL, max: 3 });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: 5000 });
-  const kafka = new Kafka({
-    clientId: 'order-saga-soak',
-    brokers: config.KAFKA_BROKERS,
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 5000,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
+  const admin = await kafkaAdmin(config, 'order-saga-soak');
   const prefix = config.KAFKA_TOPIC_PREFIX;
   const groups = {
     bridge: { id: consumerGroup('bridge', prefix), topics: [prefix + TOPICS.orderCreated] },

@@ -246,6 +246,25 @@ export async function recreateDatabase(adminUrl: string, name: string): Promise<
   }
 }
 
+/**
+ * The environment of app processes a suite starts apart from the stack: their own database, quiet logs, the demo data,
+ * instant approved payments, and their own topics (so their own consumer groups), task queue and workflow ids under
+ * `name`, so nothing is shared with the stack or with another setup of the same run.
+ */
+export function ownAppEnv(databaseUrl: string, name: string): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    LOG_PRETTY: 'false',
+    LOG_LEVEL: 'warn',
+    SEED_DEMO_DATA: 'true',
+    PAYMENT_DURATION: '0',
+    PAYMENT_SUCCESS_RATE: '1',
+    KAFKA_TOPIC_PREFIX: `${name}.`,
+    TEMPORAL_TASK_QUEUE: name,
+    TEMPORAL_WORKFLOW_ID_PREFIX: `order-${name}-`,
+  };
+}
+
 export type OwnProcess = { pid: number; logFile: string; stop: () => Promise<void> };
 
 /**

@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { loadConfig } from '../../src/config.ts';
 import { createProduct, login, mapLimit, numberSetting, placeOrder, progress, stringSetting, withDatabase } from '../bench.lib.ts';
-import { cpuSecondsOf, recreateDatabase, stackPids, startOwnProcess, type OwnProcess } from '../stack.ts';
+import { cpuSecondsOf, ownAppEnv, recreateDatabase, stackPids, startOwnProcess, type OwnProcess } from '../stack.ts';
 import type { Suite, SuiteContext } from '../suite.ts';
 
 const ROLES = ['relay', 'bridge', 'worker', 'notifier'] as const;
@@ -52,19 +52,7 @@ async function runSetup(
   ctx: SuiteContext,
 ): Promise<SetupResult> {
   const run = `${Date.now().toString(36)}-${index}`;
-  const env = {
-    DATABASE_URL: databaseUrl,
-    LOG_PRETTY: 'false',
-    LOG_LEVEL: 'warn',
-    SEED_DEMO_DATA: 'true',
-    PAYMENT_DURATION: '0',
-    PAYMENT_SUCCESS_RATE: '1',
-    // Own topics (and so own consumer groups), task queue and workflow ids: nothing shared with the stack or with
-    // the other setups of this run.
-    KAFKA_TOPIC_PREFIX: `bench-scale-${run}.`,
-    TEMPORAL_TASK_QUEUE: `bench-scale-${run}`,
-    TEMPORAL_WORKFLOW_ID_PREFIX: `order-bench-scale-${run}-`,
-  };
+  const env = ownAppEnv(databaseUrl, `bench-scale-${run}`);
   const port = settings.SCALE_PORT;
   const processes: Array<{ name: string; process: OwnProcess }> = [];
   try {

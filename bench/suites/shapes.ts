@@ -14,7 +14,7 @@ import { appTopicOptions, ensureTopicsEventually } from '../../src/messaging/adm
 import { createKafka } from '../../src/messaging/kafka.ts';
 import { createProduct, login, mapLimit, numberSetting, placeOrder, progress, sleep, stringSetting, withDatabase } from '../bench.lib.ts';
 import { findStack } from '../soak/processes.ts';
-import { cpuSecondsOf, recreateDatabase, stackPids, startOwnProcess, type OwnProcess } from '../stack.ts';
+import { cpuSecondsOf, ownAppEnv, recreateDatabase, stackPids, startOwnProcess, type OwnProcess } from '../stack.ts';
 import { SkipError, type Suite, type SuiteContext } from '../suite.ts';
 import { waitCompleted } from './scale.ts';
 
@@ -169,18 +169,7 @@ async function runShape(shape: Shape, settings: Settings, ctx: SuiteContext): Pr
   await recreateDatabase(adminUrl, database);
   const run = `${Date.now().toString(36)}-${shape}`;
   const base = Object.fromEntries(Object.entries(svc.env).filter(([k]) => !NOT_INHERITED.includes(k)));
-  const env = {
-    ...base,
-    DATABASE_URL: databaseUrl,
-    LOG_PRETTY: 'false',
-    LOG_LEVEL: 'warn',
-    SEED_DEMO_DATA: 'true',
-    PAYMENT_DURATION: '0',
-    PAYMENT_SUCCESS_RATE: '1',
-    KAFKA_TOPIC_PREFIX: `bench-shapes-${run}.`,
-    TEMPORAL_TASK_QUEUE: `bench-shapes-${run}`,
-    TEMPORAL_WORKFLOW_ID_PREFIX: `order-bench-shapes-${run}-`,
-  };
+  const env = { ...base, ...ownAppEnv(databaseUrl, `bench-shapes-${run}`) };
   // The shape's topics first, created by the app's own code with its retries: a bridge or notifier that creates fresh
   // topics on three brokers can exit at start (kafkajs: UNKNOWN_TOPIC_OR_PARTITION while it waits for their leaders).
   const shapeConfig = loadConfig(env);
