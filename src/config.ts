@@ -69,6 +69,10 @@ const schema = z.object({
   // OrderCreated events of one partition the bridge turns into workflow starts at once (each start is idempotent
   // and concerns its own order, so their order does not matter); 1 starts them one after another.
   BRIDGE_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(8),
+  // A bridge in the same process as the worker asks Temporal to hand a new workflow's first task straight back to that
+  // worker in the start's answer (eager workflow start), skipping the task queue. Off with worker versioning: a
+  // draining build's process must not take new orders' first tasks.
+  BRIDGE_EAGER_START: bool.default(true),
   OUTBOX_POLL_INTERVAL: duration.default(100),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),

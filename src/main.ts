@@ -37,7 +37,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config).child({ role: 'main' });
   for (const warning of renamedVariableWarnings()) log.warn(warning);
-  const resources = new Resources(config, log);
+  const asked = what === 'all' ? allRoles : what.split(',').map((n) => n.trim());
+  const resources = new Resources(config, log, asked);
 
   if (what === 'migrate' || what === 'seed') {
     // Both apply pending migrations; seed also adds the demo data to an empty database (even if SEED_DEMO_DATA=false).
@@ -46,7 +47,6 @@ async function main(): Promise<void> {
     await resources.close();
     return;
   }
-  const asked = what === 'all' ? allRoles : what.split(',').map((n) => n.trim());
   const unknown = asked.filter((n) => !roles[n]);
   const names = allRoles.filter((n) => asked.includes(n));
   if (unknown.length > 0) {

@@ -10,7 +10,7 @@ export const startBridgeRole: RoleStarter = async (resources) => {
   await ensureTopics(kafka, appTopicOptions(resources.config));
   const consumer = await startBridge({
     kafka,
-    workflows: await resources.orderWorkflows(),
+    workflows: await resources.bridgeWorkflows(),
     log,
     topicPrefix: KAFKA_TOPIC_PREFIX,
     messagesConcurrently: resources.config.BRIDGE_CONCURRENCY,

@@ -7,12 +7,21 @@ import type { Logger } from '../logger.ts';
 import { initOrm, migrate, type Orm } from '../db/orm.ts';
 import { seedIfEmpty } from '../seed/demo-seed.ts';
 import { createKafka, Partitioners, type Kafka, type Producer } from '../messaging/kafka.ts';
-import { connectTemporal, temporalConnectionOptions } from '../temporal/connection.ts';
+import { clientOn, connectTemporal, temporalConnectionOptions } from '../temporal/connection.ts';
 import { installTemporalRuntime } from '../temporal/runtime.ts';
 import { OrderWorkflowClient } from '../temporal/order-workflow.client.ts';
 import { Metrics } from '../metrics/metrics.ts';
 import { freeLoopbackPort } from '../lib/free-port.ts';
 import { temporalSdkMetrics } from '../metrics/temporal-sdk.ts';
+
+/** How long the bridge's eager start may take (the worker's connection retries by itself while Temporal is away). */
+const EAGER_START_DEADLINE_MS = 10_000;
+
+/** Whether the bridge starts workflows eagerly: asked for, beside a worker in this process, and no worker versioning
+ * (a draining build's process must not take new orders' first tasks). */
+export function eagerStartApplies(config: Pick<Config, 'BRIDGE_EAGER_START' | 'WORKER_VERSIONING'>, roleNames: readonly string[]): boolean {
+  return config.BRIDGE_EAGER_START && !config.WORKER_VERSIONING && roleNames.includes('worker') && roleNames.includes('bridge');
+}
 
 export class Resources {
   private closers: Array<() => Promise<void>> = [];
@@ -22,10 +31,13 @@ export class Resources {
 
   readonly config: Config;
   readonly log: Logger;
+  /** The roles this process runs (main.ts): a bridge beside a worker may start workflows eagerly. */
+  readonly roleNames: readonly string[];
 
-  constructor(config: Config, log: Logger) {
+  constructor(config: Config, log: Logger, roleNames: readonly string[] = []) {
     this.config = config;
     this.log = log;
+    this.roleNames = roleNames;
   }
 
   private once<T>(key: string, create: () => Promise<T>, close: (value: T) => Promise<void>): Promise<T> {
@@ -97,11 +109,27 @@ export class Resources {
   }
 
   async orderWorkflows(): Promise<OrderWorkflowClient> {
-    return new OrderWorkflowClient(await this.temporalClient(), {
+    return new OrderWorkflowClient(await this.temporalClient(), this.orderWorkflowSettings());
+  }
+
+  private orderWorkflowSettings() {
+    return {
       taskQueue: this.config.TEMPORAL_TASK_QUEUE,
       expiryMs: this.config.ORDER_EXPIRY,
       idPrefix: this.config.TEMPORAL_WORKFLOW_ID_PREFIX,
-    });
+    };
+  }
+
+  /**
+   * The bridge's workflow client: with BRIDGE_EAGER_START, a worker role in this process and no worker versioning, a
+   * client on the worker's NativeConnection that starts workflows eagerly (the first task comes back in the start's
+   * answer to that worker, skipping the task queue); otherwise the process's ordinary client.
+   */
+  async bridgeWorkflows(): Promise<OrderWorkflowClient> {
+    const { config } = this;
+    if (!eagerStartApplies(config, this.roleNames)) return this.orderWorkflows();
+    const client = clientOn(await this.temporalWorkerConnection(), config);
+    return new OrderWorkflowClient(client, { ...this.orderWorkflowSettings(), eagerStart: { deadlineMs: EAGER_START_DEADLINE_MS } });
   }
 
   temporalWorkerConnection(): Promise<NativeConnection> {

@@ -2,7 +2,7 @@
 // connects on first use and reconnects by itself, so a process starts while Temporal is down (the API keeps taking
 // orders, which need only PostgreSQL) and calls made during an outage fail fast as UNAVAILABLE instead.
 import { readFileSync } from 'node:fs';
-import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import { Client, Connection, type ConnectionLike, type TLSConfig } from '@temporalio/client';
 import type { Config } from '../config.ts';
 import { currentTracing } from '../telemetry/tracing.ts';
 import { tracingClientInterceptors } from './tracing.ts';
@@ -43,8 +43,13 @@ export function temporalConnectionOptions(config: TemporalConnectionConfig): { a
   return options;
 }
 
-export async function connectTemporal(config: TemporalConnectionConfig & Pick<Config, 'TEMPORAL_NAMESPACE'>): Promise<Client> {
+export function connectTemporal(config: TemporalConnectionConfig & Pick<Config, 'TEMPORAL_NAMESPACE'>): Promise<Client> {
   const connection = Connection.lazy({ ...temporalConnectionOptions(config), connectTimeout: 5000 });
+  return Promise.resolve(clientOn(connection, config));
+}
+
+/** A client on the given connection (e.g. a worker's NativeConnection, for eager workflow start). */
+export function clientOn(connection: ConnectionLike, config: Pick<Config, 'TEMPORAL_NAMESPACE'>): Client {
   // With tracing installed, workflow starts (the bridge's) and updates carry the caller's trace into the workflow.
   const tracing = currentTracing();
   return new Client({

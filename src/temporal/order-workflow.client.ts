@@ -16,7 +16,17 @@ import { orderWorkflow } from '../../workflows/order.workflow.ts';
 
 /** What a saga needs to start: the order's identity (createdAt tells two orders with the same id apart). */
 export type OrderRef = { orderId: number; userId: number; total: string; createdAt: string };
-export type OrderWorkflowSettings = { taskQueue: string; expiryMs: number; idPrefix: string };
+export type OrderWorkflowSettings = {
+  taskQueue: string;
+  expiryMs: number;
+  idPrefix: string;
+  /**
+   * ensureStarted asks for eager workflow start: the client must share its NativeConnection with a worker of the
+   * task queue in this process, which then gets the new workflow's first task in the start's answer, not from the
+   * task queue (when the worker has no free slot, the task goes through the queue as usual).
+   */
+  eagerStart?: { deadlineMs: number };
+};
 /** What recording a customer's request came to: in the workflow's history; in the history of a new run that replaced
  * one that ended without finishing the order; or the workflow had already completed. */
 export type RequestOutcome = 'recorded' | 'resumed' | 'closed';
@@ -76,7 +86,11 @@ export class OrderWorkflowClient {
    */
   async ensureStarted(order: OrderRef): Promise<'started-or-running' | 'already-closed' | 'id-used-by-another-order'> {
     try {
-      await this.client.workflow.start(orderWorkflow, { ...this.startOptions(order), ...joinRunning });
+      const { eagerStart } = this.settings;
+      const start = () =>
+        this.client.workflow.start(orderWorkflow, { ...this.startOptions(order), ...joinRunning, requestEagerStart: !!eagerStart });
+      // The worker's connection retries an unreachable server by itself: the deadline keeps a start from hanging.
+      await (eagerStart ? this.client.connection.withDeadline(Date.now() + eagerStart.deadlineMs, start) : start());
       return 'started-or-running';
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -8,7 +8,7 @@ import { createActivities } from '../../activities/index.ts';
 import type { Charge, PaymentProvider } from '../../activities/payment.activities.ts';
 import type { Config } from '../../src/config.ts';
 import type { Orm } from '../../src/db/orm.ts';
-import { connectTemporal } from '../../src/temporal/connection.ts';
+import { clientOn, connectTemporal } from '../../src/temporal/connection.ts';
 import { OrderWorkflowClient } from '../../src/temporal/order-workflow.client.ts';
 import { createWorker } from '../../src/temporal/worker.ts';
 import { currentTracing } from '../../src/telemetry/tracing.ts';
@@ -47,6 +47,8 @@ export type TestSaga = {
   provider: ScriptedPaymentProvider;
   /** Workflows with another expiry (e.g. a short one to see orders expire), on the same worker. */
   withExpiry(expiryMs: number): OrderWorkflowClient;
+  /** The workflows through a client on the worker's own connection, started eagerly (as the bridge beside a worker). */
+  eagerWorkflows: OrderWorkflowClient;
   /** Starts the worker of a saga created with `polling: false`. */
   startPolling(): void;
   stop(): Promise<void>;
@@ -74,9 +76,16 @@ export async function startTestSaga(orm: Orm, config: Config, { expiryMs = 10 * 
   const startPolling = () => void (running ??= worker.run());
   if (polling) startPolling();
   const withExpiry = (ms: number) => new OrderWorkflowClient(client, { taskQueue, expiryMs: ms, idPrefix });
+  const eagerWorkflows = new OrderWorkflowClient(clientOn(connection, config), {
+    taskQueue,
+    expiryMs,
+    idPrefix,
+    eagerStart: { deadlineMs: 10_000 },
+  });
   return {
     taskQueue,
     workflows: withExpiry(expiryMs),
+    eagerWorkflows,
     client,
     provider,
     withExpiry,

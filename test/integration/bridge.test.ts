@@ -48,9 +48,10 @@ beforeAll(async () => {
   await admin.connect();
   producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
+  // The bridge as it runs beside a worker in one process: its starts hand the first task straight to that worker.
   bridge = await startBridge({
     kafka,
-    workflows: saga.workflows,
+    workflows: saga.eagerWorkflows,
     log,
     topicPrefix: prefix,
     groupId,
@@ -152,6 +153,9 @@ describe('bridge', () => {
     const description = await handleOf(order.id).describe();
     expect(await description.staticSummary()).toBe(`Order #${order.id} of user ${order.userId}, total ${order.total.toFixed(2)}`);
     expect(await description.staticDetails()).toContain(`**Order** #${order.id}`);
+    // Started eagerly: Temporal accepted handing the first workflow task to the worker in the start's answer.
+    const [started] = (await handleOf(order.id).fetchHistory()).events ?? [];
+    expect(started?.workflowExecutionStartedEventAttributes?.eagerExecutionAccepted).toBe(true);
   });
 
   it('when the same OrderCreated is delivered twice, and again after the workflow closed, then there is one workflow run and one OrderCompleted', async () => {

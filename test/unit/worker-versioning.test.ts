@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { deploymentVersion, valueImports, workflowBuildId, workflowSources } from '../../src/temporal/build-id.ts';
 import { formatStatus, parseDeployArgs } from '../../scripts/deploy.ts';
+import { eagerStartApplies } from '../../src/roles/resources.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const copies: string[] = [];
@@ -109,5 +110,19 @@ describe('npm run deploy', () => {
     expect(text).toContain('current: wf-b');
     expect(text).toContain('build wf-b (this checkout): current, 3 open order workflows pinned to it, 2 workers seen polling');
     expect(text).toContain('build wf-a: draining (draining), 7 open order workflows pinned to it, 1 workers seen polling');
+  });
+});
+
+describe('eager workflow start (the bridge beside a worker)', () => {
+  const settings = (env: Record<string, string> = {}) => loadConfig({ ...env } as NodeJS.ProcessEnv);
+
+  it('when the process runs the bridge and the worker, then the bridge starts workflows eagerly', () => {
+    expect(eagerStartApplies(settings(), ['worker', 'notifier', 'bridge', 'relay', 'api', 'reconciler'])).toBe(true);
+  });
+
+  it('when the worker runs elsewhere, versioning is on, or BRIDGE_EAGER_START=false, then it does not', () => {
+    expect(eagerStartApplies(settings(), ['bridge'])).toBe(false);
+    expect(eagerStartApplies(settings({ WORKER_VERSIONING: 'true', WORKER_BUILD_ID: 'b1' }), ['worker', 'bridge'])).toBe(false);
+    expect(eagerStartApplies(settings({ BRIDGE_EAGER_START: 'false' }), ['worker', 'bridge'])).toBe(false);
   });
 });
