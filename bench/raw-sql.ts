@@ -13,6 +13,10 @@ export async function placeOrderRaw(pool: pg.Pool, userId: number, productId: nu
   try {
     await client.query('begin');
     const quantity = 1;
+    const identity = await client.query<{ id: number; created_at: string }>(
+      `select nextval(pg_get_serial_sequence('orders', 'id'))::int as id, to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at`,
+    );
+    const { id: orderId, created_at: createdAt } = identity.rows[0]!;
     const reserved = await client.query<{ name: string; price: string }>(
       'update products set stock = stock - $1 where id = $2 and stock >= $3 returning name, price',
       [quantity, productId, quantity],
@@ -20,23 +24,14 @@ export async function placeOrderRaw(pool: pg.Pool, userId: number, productId: nu
     const product = reserved.rows[0];
     if (!product) throw new Error(`no stock for product ${productId}`);
     const total = formatCents(toCents(product.price) * BigInt(quantity));
-    const now = new Date();
-    const order = await client.query<{ id: number }>(
-      'insert into "orders" ("user_id", "total", "status", "created_at", "updated_at") values ($1, $2, $3, $4, $5) returning "id"',
-      [userId, total, 'Pending', now, now],
-    );
-    const orderId = order.rows[0]!.id;
+    const event = { type: 'OrderCreated', version: 1, orderId, userId, total, createdAt };
     await client.query(
-      'insert into "order_items" ("order_id", "product_id", "quantity", "price", "created_at", "updated_at") values ($1, $2, $3, $4, $5, $6) returning "id"',
-      [orderId, productId, quantity, product.price, now, now],
+      `with placed as (insert into orders (id, user_id, total, status, created_at, updated_at) values ($1, $2, $3, 'Pending', now(), now())),
+            announced as (insert into outbox (order_id, topic, message_key, payload, trace_context) values ($1, $4, $5, $6, null))
+       insert into order_items (order_id, product_id, quantity, price, created_at, updated_at)
+       values ($1, $7, $8, $9, now(), now()) returning id, product_id, quantity, price::text as price`,
+      [orderId, userId, total, TOPICS.orderCreated, String(orderId), JSON.stringify(event), productId, quantity, product.price],
     );
-    const event = { type: 'OrderCreated', version: 1, orderId, userId, total, createdAt: now.toISOString() };
-    await client.query('insert into outbox (order_id, topic, message_key, payload) values ($1, $2, $3, $4)', [
-      orderId,
-      TOPICS.orderCreated,
-      String(orderId),
-      JSON.stringify(event),
-    ]);
     await client.query('commit');
   } catch (err) {
     await client.query('rollback').catch(() => undefined);

@@ -8,7 +8,7 @@ import { Order } from '../db/entities.ts';
 import { isoTimestamp } from '../db/sql.ts';
 import { AccessDeniedError, notFound, RuleViolationError, StateConflictError } from '../domain/errors.ts';
 import { formatCents, MAX_EXACT_CENTS, toCents } from '../domain/money.ts';
-import { discardPendingEvents, enqueueEvent } from '../outbox/outbox.ts';
+import { discardPendingEvents, outboxInsert } from '../outbox/outbox.ts';
 import { annotateActiveSpan } from '../telemetry/tracing.ts';
 import { allows, TRANSITIONS } from '../domain/order-lifecycle.ts';
 import { claimIdempotencyKey, recordIdempotentResponse, type IdempotencyKey } from './order-idempotency.ts';
@@ -41,7 +41,18 @@ export async function placeOrder(
   });
 }
 
+/**
+ * The order, its items and its OrderCreated row. The product rows stay locked from the stock reservation to the commit,
+ * and a hot product serializes every order of it on that lock, so only two statements run while it is held: the
+ * reservation, then one statement that writes all three rows. The order's id and time are taken before it (now() is the
+ * transaction's time, so the rows written later carry the same created_at); an order refused for its stock leaves a
+ * gap in the ids, as any rolled-back insert does.
+ */
 async function insertOrder(tx: EntityManager, userId: number, lines: OrderLine[]): Promise<OrderView> {
+  const [identity] = await tx.execute<{ id: number; createdAt: string }[]>(
+    `select nextval(pg_get_serial_sequence('orders', 'id'))::int as id, ${isoTimestamp('now()')} as "createdAt"`,
+  );
+  const { id: orderId, createdAt } = identity!;
   const products = await reserveStock(tx, lines);
   const totalCents = lines.reduce((sum, l) => sum + toCents(products.get(l.productId)!.price) * BigInt(l.quantity), 0n);
   if (totalCents > MAX_EXACT_CENTS) {
@@ -50,23 +61,24 @@ async function insertOrder(tx: EntityManager, userId: number, lines: OrderLine[]
     );
   }
   const total = formatCents(totalCents);
-  // The transaction's time (now()), as for the outbox row written below: the order and its OrderCreated share it.
-  const [order] = await tx.execute<{ id: number; createdAt: string }[]>(
-    `insert into orders (user_id, total, status, created_at, updated_at) values (?, ?, 'Pending', now(), now())
-     returning id, ${isoTimestamp('created_at')} as "createdAt"`,
-    [userId, total],
-  );
-  const orderId = order!.id;
   // The request's span names its order: the start of the order's trace (its OrderCreated row carries the context).
   annotateActiveSpan({ 'order.id': orderId });
+  // Same statement: the order exists if and only if its OrderCreated will be published (src/outbox/relay.ts). The
+  // items reference the order inserted by the same statement: foreign keys are checked at the statement's end.
+  const event = outboxInsert({ type: 'OrderCreated', version: 1, orderId, userId, total, createdAt });
   const inserted = await tx.execute<{ id: number; product_id: number; quantity: number; price: string }[]>(
-    `insert into order_items (order_id, product_id, quantity, price, created_at, updated_at)
+    `with placed as (insert into orders (id, user_id, total, status, created_at, updated_at) values (?, ?, ?, 'Pending', now(), now())),
+          announced as (${event.sql})
+     insert into order_items (order_id, product_id, quantity, price, created_at, updated_at)
      values ${lines.map(() => '(?, ?, ?, ?, now(), now())').join(', ')} returning id, product_id, quantity, price::text as price`,
-    lines.flatMap(({ productId, quantity }) => [orderId, productId, quantity, products.get(productId)!.price]),
+    [
+      orderId,
+      userId,
+      total,
+      ...event.params,
+      ...lines.flatMap(({ productId, quantity }) => [orderId, productId, quantity, products.get(productId)!.price]),
+    ],
   );
-  const createdAt = order!.createdAt;
-  // Same transaction: the order exists if and only if its OrderCreated will be published (src/outbox/relay.ts).
-  await enqueueEvent(tx, { type: 'OrderCreated', version: 1, orderId, userId, total, createdAt });
   const items = inserted
     .map((i) => ({
       id: i.id,

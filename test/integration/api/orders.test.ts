@@ -64,6 +64,32 @@ describe('PUT /api/order', () => {
     expect(await orderRow(res.body.id)).toEqual({ user_id: buyer.id, total: '34.75', status: 'Pending' });
   });
 
+  it('when an order is placed, then its items and its OrderCreated row carry its id, time and total', async () => {
+    const widget = await product({ price: 4.5, stock: 3 });
+    const res = await putOrder(buyer.token, { items: [{ productId: widget.id, quantity: 2 }] });
+    expectStatus(res, 201);
+    const iso = `to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+    const [order] = await sql<{ at: string }>(api, `select ${iso} as at from orders where id = ?`, [res.body.id]);
+    const items = await sql<{ at: string }>(api, `select ${iso} as at from order_items where order_id = ?`, [res.body.id]);
+    const events = await sql<{ topic: string; message_key: string; payload: string }>(
+      api,
+      'select topic, message_key, payload::text as payload from outbox where order_id = ?',
+      [res.body.id],
+    );
+    expect(order?.at).toBe(res.body.createdAt);
+    expect(items).toEqual([{ at: res.body.createdAt }]);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ topic: 'order-created-events', message_key: String(res.body.id) });
+    expect(JSON.parse(events[0]!.payload)).toEqual({
+      type: 'OrderCreated',
+      version: 1,
+      orderId: res.body.id,
+      userId: buyer.id,
+      total: '9.00',
+      createdAt: res.body.createdAt,
+    });
+  });
+
   it('when the price changed after the product was created, then the order uses the current price', async () => {
     const item = await product({ price: 5, stock: 10 });
     const repriced = await api.request<ProductDto>('POST', `/api/product/${item.id}`, {
