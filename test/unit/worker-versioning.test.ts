@@ -114,7 +114,7 @@ describe('npm run deploy', () => {
 });
 
 describe('eager workflow start (the bridge beside a worker)', () => {
-  const settings = (env: Record<string, string> = {}) => loadConfig({ ...env } as NodeJS.ProcessEnv);
+  const settings = (env: Record<string, string> = {}) => loadConfig({ ...env });
 
   it('when the process runs the bridge and the worker, then the bridge starts workflows eagerly', () => {
     expect(eagerStartApplies(settings(), ['worker', 'notifier', 'bridge', 'relay', 'api', 'reconciler'])).toBe(true);
