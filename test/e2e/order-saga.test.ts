@@ -203,6 +203,12 @@ describe('when a declined order waits for payment (ORDER_EXPIRY=10m)', () => {
     const c = await customer(app);
     const placed = await c.placeOrder(2);
     await c.statusOf(placed.id, 'Processing');
+    // Declined and waiting: a cancel sent while the charge is still in flight is answered 202 (under way), not 200.
+    await eventually(
+      () => c.order(placed.id),
+      (o) => o.phase === 'awaiting-payment',
+      { what: `order ${placed.id} awaiting payment` },
+    );
 
     const cancelled = await c.call<Order>('POST', `/api/order/${placed.id}/cancel`, c.token);
     expect(cancelled.status).toBe(200);
