@@ -22,7 +22,10 @@
 #
 # APP_ROLES (default all) chooses the app process's roles for `run` and `up`, e.g. api,relay,bridge,notifier to run the
 # worker as a process of its own (`node src/main.ts worker`); `up` waits for the API, so the list must include api.
+# APP_NODE_ARGS: node options for the app process that NODE_OPTIONS refuses, split on spaces: e.g.
+# "--cpu-prof --cpu-prof-dir=/tmp/prof" (profiles written when the app stops; npm run profile -- /tmp/prof reads them).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+read -ra APP_NODE_ARGV <<<"${APP_NODE_ARGS:-}"
 # A running cluster stack recorded the ports it started with (cluster_up): its other commands find it with them.
 _cluster_recorded_settings() {
   local f
@@ -87,7 +90,7 @@ cmd_up() {
     port_open "$PORT" && die "port $PORT is in use by another process; stop it or set PORT"
     log "starting app roles (log: $APP_LOG)"
     # JSON lines in app.log (jq, grep, log shippers); only the foreground `stack.sh run` prints pretty lines.
-    (app_process_env && exec setsid nohup node --no-warnings=TimeoutNegativeWarning "$SAGA_ROOT/src/main.ts" "${APP_ROLES:-all}") \
+    (app_process_env && exec setsid nohup node --no-warnings=TimeoutNegativeWarning "${APP_NODE_ARGV[@]}" "$SAGA_ROOT/src/main.ts" "${APP_ROLES:-all}") \
       >>"$APP_LOG" 2>&1 </dev/null &
     echo $! >"$APP_PID"
     wait_for "app /ready on :$PORT" 120 app_starting || { tail -n 30 "$APP_LOG" >&2; die "app did not become ready"; }
@@ -143,7 +146,7 @@ cmd_run() {
   log "Temporal Web UI: http://localhost:$TEMPORAL_UI_PORT   API: http://localhost:$PORT   Prometheus: http://localhost:$PROMETHEUS_PORT   service logs: $SAGA_LOGS"
   # Ctrl-C reaches node (it stops its roles gracefully); afterwards stop the services this command started.
   trap '' INT
-  (app_process_env && LOG_PRETTY="${LOG_PRETTY:-true}" exec node --no-warnings=TimeoutNegativeWarning "$SAGA_ROOT/src/main.ts" "${APP_ROLES:-all}") || true
+  (app_process_env && LOG_PRETTY="${LOG_PRETTY:-true}" exec node --no-warnings=TimeoutNegativeWarning "${APP_NODE_ARGV[@]}" "$SAGA_ROOT/src/main.ts" "${APP_ROLES:-all}") || true
   trap - INT
   [[ " ${already[*]} " == *" prometheus "* ]] || ((!prometheus)) || prometheus_stop
   [[ " ${already[*]} " == *" temporal "* ]] || temporal_stop

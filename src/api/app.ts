@@ -120,7 +120,14 @@ export function createApp({
     const ms = Math.round(performance.now() - started);
     // One line per request at info: which route (its template), the status and the time; the request id ties it to
     // the answer's X-Request-Id and to any error logged for it.
-    const line = { requestId: c.var.requestId, method: c.req.method, route: routeTemplate(c), path: c.req.path, status: c.res.status, ms };
+    const line = {
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      route: routeTemplate(c),
+      path: c.req.path,
+      status: c.res.status,
+      ms,
+    };
     log.info(line, 'request');
   });
   app.use(secureHeaders());

@@ -63,7 +63,7 @@ export const errors = (...codes: number[]) => Object.fromEntries(codes.map((code
 
 /**
  * `public`: anyone; `authenticated`: a valid bearer token of a live user (the caller's id and role are then
- * `c.var.userId` / `c.var.role`); `catalogue-write`: authenticated, and an admin when PRODUCT_WRITE_ACCESS=admin;
+ * `c.get('userId')` / `c.get('role')`); `catalogue-write`: authenticated, and an admin when PRODUCT_WRITE_ACCESS=admin;
  * `admin`: authenticated as an admin (the operator console's session cookie is accepted too, see auth.middleware.ts).
  */
 export type Access = 'public' | 'authenticated' | 'catalogue-write' | 'admin';

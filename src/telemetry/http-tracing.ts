@@ -13,7 +13,7 @@ export function httpTracingMiddleware(): MiddlewareHandler<{ Variables: { reques
     const tracestate = c.req.header('tracestate');
     if (traceparent) parent.traceparent = traceparent;
     if (tracestate) parent.tracestate = tracestate;
-    const attributes = { 'http.request.method': c.req.method, 'url.path': c.req.path, 'request.id': c.var.requestId };
+    const attributes = { 'http.request.method': c.req.method, 'url.path': c.req.path, 'request.id': c.get('requestId') };
     // The route is known only after routing; the span starts under the method and is renamed at the end.
     return inSpan(c.req.method, { kind: SpanKind.SERVER, attributes, parent }, async (span) => {
       await next();

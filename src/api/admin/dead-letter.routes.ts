@@ -139,8 +139,8 @@ export function deadLetterRoutes({ publish, log, metrics }: DeadLetterRouteDeps)
     const { dryRun = false, ...fields } = c.req.valid('json');
     const problem = rangeProblem(fields.from, fields.to);
     if (problem) throw new AppError('validation-failed', problem);
-    const [user] = await db(c).execute<{ email: string }[]>('select email from users where id = ?', [c.var.userId]);
-    const actor = `user:${c.var.userId}:${user?.email ?? 'unknown'}`;
+    const [user] = await db(c).execute<{ email: string }[]>('select email from users where id = ?', [c.get('userId')]);
+    const actor = `user:${c.get('userId')}:${user?.email ?? 'unknown'}`;
     try {
       return c.json(await redriveDeadLetters({ em: db(c), publish, log, metrics }, filterOf(fields), { dryRun, actor }), 200);
     } catch (err) {

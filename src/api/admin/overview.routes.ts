@@ -60,7 +60,7 @@ export function overviewRoutes({ config, backlog, admission }: OverviewDeps): Op
     const em = db(c);
     const [measuredBacklog, statusRows, phases, perMinute, recent] = await Promise.all([
       backlog ? backlog() : { outbox: notMeasured, consumerLag: notMeasured, workflowTasks: notMeasured, measuredAt: null },
-      ordersByStatus(c.var.orm),
+      ordersByStatus(c.get('orm')),
       openOrdersByPhase(em),
       ratesPerMinute(em),
       recentOrders(em, limit),

@@ -17,9 +17,9 @@ import { verifyToken } from './tokens.ts';
 
 /** The live user a token names, with their role; throws 401 otherwise. */
 export async function userOfToken(c: Context<AppEnv>, token: string): Promise<{ userId: number; role: UserRole }> {
-  const claims = verifyToken(c.var.authConfig, token);
+  const claims = verifyToken(c.get('authConfig'), token);
   if (!claims) throw new AppError('unauthenticated', 'Invalid or expired token');
-  const user = await c.var.credentials.lookup(claims.userId, async (id): Promise<Credentials | undefined> => {
+  const user = await c.get('credentials').lookup(claims.userId, async (id): Promise<Credentials | undefined> => {
     const [row] = await db(c).execute<{ role: UserRole; credential_version: number }[]>(
       'select role, credential_version from users where id = ?',
       [id],
@@ -39,7 +39,7 @@ function tokenOf(c: Context<AppEnv>): string {
   if (match) return match[1]!;
   const session = header === undefined && acceptsSessionCookie(c.req.path) ? sessionToken(c) : undefined;
   if (!session) throw new AppError('unauthenticated', 'Authentication required: send an Authorization: Bearer <token> header');
-  if (isStateChanging(c.req.method) && !hasValidCsrfToken(c, c.var.authConfig, session)) {
+  if (isStateChanging(c.req.method) && !hasValidCsrfToken(c, c.get('authConfig'), session)) {
     throw new AppError('forbidden', `A request authenticated by the session cookie must carry its ${CSRF_HEADER} header`);
   }
   return session;
@@ -54,13 +54,13 @@ export const authenticated = createMiddleware<AppEnv>(async (c, next) => {
 
 /** Admin-only routes: the operator's routes under /api/admin (after `authenticated`). */
 export const adminOnly = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.var.role !== 'admin') throw new AccessDeniedError('Only an admin may do this');
+  if (c.get('role') !== 'admin') throw new AccessDeniedError('Only an admin may do this');
   await next();
 });
 
 /** Product writes: any authenticated user, or only admins, as PRODUCT_WRITE_ACCESS says (after `authenticated`). */
 export const catalogueWriter = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.var.authConfig.PRODUCT_WRITE_ACCESS === 'admin' && c.var.role !== 'admin') {
+  if (c.get('authConfig').PRODUCT_WRITE_ACCESS === 'admin' && c.get('role') !== 'admin') {
     throw new AccessDeniedError('Only an admin may change the catalogue (PRODUCT_WRITE_ACCESS=admin)');
   }
   await next();

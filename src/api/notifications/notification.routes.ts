@@ -48,7 +48,7 @@ export function notificationRoutes(): OpenAPIHono<AppEnv> {
     // Newest first by id: notifications are written in the order the outcomes happen.
     const rows = await entityManager(c).find(
       Notification,
-      { user: c.var.userId, ...(cursor !== undefined ? { id: { $lt: cursor } } : {}) },
+      { user: c.get('userId'), ...(cursor !== undefined ? { id: { $lt: cursor } } : {}) },
       { orderBy: { id: 'desc' }, limit: limit + 1 },
     );
     const { rows: notifications, next } = pageOf(rows, limit);

@@ -197,7 +197,7 @@ export function orderRoutes({
   const admit = async (c: Context<AppEnv>, key: string | undefined) => {
     const state = admission?.state();
     if (!state || state.admitting) return;
-    if (key !== undefined && (await hasIdempotentOrder(db(c), c.var.userId, key))) return;
+    if (key !== undefined && (await hasIdempotentOrder(db(c), c.get('userId'), key))) return;
     refusals?.inc();
     throw new AppError('overloaded', `Not accepting new orders right now: ${state.reasons.join('; ')}. Please retry later`, {
       headers: { 'Retry-After': String(retryAfterSeconds) },
@@ -206,7 +206,7 @@ export function orderRoutes({
   };
   /** 200 with the order once it got there, 202 with Location while the workflow is still on it. */
   const answer = async (c: Context<AppEnv>, orderId: number, target: RequestableStatus, alreadyThereIsSuccess: boolean) => {
-    const request = { userId: c.var.userId, orderId, target, timeoutMs: requestTimeoutMs, alreadyThereIsSuccess };
+    const request = { userId: c.get('userId'), orderId, target, timeoutMs: requestTimeoutMs, alreadyThereIsSuccess };
     const { order, done } = await requestStatus(db(c), workflows, log, request);
     if (!done) c.header('Location', `/api/order/${order.id}`);
     return c.json(toOrderDto(order), done ? 200 : 202);
@@ -215,7 +215,7 @@ export function orderRoutes({
   app.openapi(list, async (c) => {
     const { limit = DEFAULT_PAGE_SIZE, cursor, status, createdAfter } = c.req.valid('query');
     const query = { limit, after: cursor, status, createdAfter };
-    const { rows: orders, next } = pageOf(await listOrders(db(c), c.var.userId, query), limit);
+    const { rows: orders, next } = pageOf(await listOrders(db(c), c.get('userId'), query), limit);
     linkNext(c, next);
     return c.json(orders.map(toOrderDto), 200);
   });
@@ -223,7 +223,7 @@ export function orderRoutes({
   app.openapi(getOne, async (c) => {
     const { id } = c.req.valid('param');
     // A customer reads their own orders; an admin (support) any order.
-    const order = c.var.role === 'admin' ? await loadOrder(db(c), id) : await ownOrder(db(c), c.var.userId, id);
+    const order = c.get('role') === 'admin' ? await loadOrder(db(c), id) : await ownOrder(db(c), c.get('userId'), id);
     return c.json(toOrderDto(order), 200);
   });
 
@@ -232,7 +232,7 @@ export function orderRoutes({
     const key = c.req.valid('header')['idempotency-key'];
     await admit(c, key);
     const idempotency = key === undefined ? undefined : { key, fingerprint: fingerprintOf(items) };
-    const { order, replayed } = await placeOrder(db(c), c.var.userId, items, idempotency);
+    const { order, replayed } = await placeOrder(db(c), c.get('userId'), items, idempotency);
     c.header('Location', `/api/order/${order.id}`);
     if (replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(toOrderDto(order), 201);
@@ -245,7 +245,7 @@ export function orderRoutes({
     const status = parseOrderStatus(body.status);
     if (!status) throw new AppError('validation-failed', `Unknown order status: ${String(body.status)}`);
     if (!isRequestable(status)) {
-      const order = await ownOrder(db(c), c.var.userId, id);
+      const order = await ownOrder(db(c), c.get('userId'), id);
       throw new StateConflictError(`Cannot change order status from '${order.status}' to '${status}'`, { currentStatus: order.status });
     }
     // The original contract: asking for the status an order already has is a conflict, unlike a retried /pay.
@@ -254,7 +254,7 @@ export function orderRoutes({
 
   app.openapi(timeline, async (c) => {
     const { id } = c.req.valid('param');
-    const order = c.var.role === 'admin' ? await loadOrder(db(c), id) : await ownOrder(db(c), c.var.userId, id);
+    const order = c.get('role') === 'admin' ? await loadOrder(db(c), id) : await ownOrder(db(c), c.get('userId'), id);
     return c.json(await orderTimeline(db(c), order, (orderId) => workflows.timeline(orderId)), 200);
   });
 
@@ -262,7 +262,7 @@ export function orderRoutes({
   app.openapi(cancel, (c) => answer(c, c.req.valid('param').id, 'Cancelled', true));
 
   app.openapi(remove, async (c) => {
-    await deleteOrder(db(c), c.var.userId, c.req.valid('param').id);
+    await deleteOrder(db(c), c.get('userId'), c.req.valid('param').id);
     return c.json({ message: 'Order deleted successfully' }, 200);
   });
   return app;

@@ -57,21 +57,21 @@ export function userRoutes(): OpenAPIHono<AppEnv> {
 
   app.openapi(update, async (c) => {
     const body = c.req.valid('json');
-    const user = await updateProfile(db(c), c.var.userId, body);
+    const user = await updateProfile(db(c), c.get('userId'), body);
     // Other API processes hear it from PostgreSQL (a trigger's NOTIFY); this one needs not wait for that.
-    if (body.password !== undefined) c.var.credentials.forget(user.id);
+    if (body.password !== undefined) c.get('credentials').forget(user.id);
     return c.json(toUserDto(user), 200);
   });
 
   app.openapi(getOne, async (c) => {
-    const user = await readUser(db(c), { id: c.var.userId, role: c.var.role }, c.req.valid('param').id);
+    const user = await readUser(db(c), { id: c.get('userId'), role: c.get('role') }, c.req.valid('param').id);
     return c.json(toUserDto(user), 200);
   });
 
   app.openapi(remove, async (c) => {
     const { id } = c.req.valid('param');
-    await deleteUser(db(c), c.var.userId, id);
-    c.var.credentials.forget(id);
+    await deleteUser(db(c), c.get('userId'), id);
+    c.get('credentials').forget(id);
     return c.json({ message: 'User deleted successfully' }, 200);
   });
   return app;
