@@ -8,23 +8,21 @@ import { createLogger } from './logger.ts';
 import { Resources } from './roles/resources.ts';
 import { seedIfEmpty } from './seed/demo-seed.ts';
 import type { RoleStarter, RunningRole } from './roles/role.ts';
-import { startApiRole } from './roles/api.role.ts';
-import { startWorkerRole } from './roles/worker.role.ts';
-import { startNotifierRole } from './roles/notifier.role.ts';
-import { startBridgeRole } from './roles/bridge.role.ts';
-import { startRelayRole } from './roles/relay.role.ts';
-import { startReconcilerRole } from './roles/reconciler.role.ts';
 import { startMetricsServer, type MetricsServer } from './metrics/server.ts';
 import { loopReadiness } from './lib/loop-state.ts';
 import { installTracing, otlpTracesUrl } from './telemetry/tracing.ts';
 
-const roles: Record<string, RoleStarter> = {
-  worker: startWorkerRole,
-  notifier: startNotifierRole,
-  bridge: startBridgeRole,
-  relay: startRelayRole,
-  api: startApiRole,
-  reconciler: startReconcilerRole,
+/**
+ * Each role's module, loaded only by a process that runs the role: a process of the worker alone (the cluster shape,
+ * compose) neither loads nor keeps the API's routes and schemas or the other roles' code.
+ */
+const roles: Record<string, () => Promise<RoleStarter>> = {
+  worker: async () => (await import('./roles/worker.role.ts')).startWorkerRole,
+  notifier: async () => (await import('./roles/notifier.role.ts')).startNotifierRole,
+  bridge: async () => (await import('./roles/bridge.role.ts')).startBridgeRole,
+  relay: async () => (await import('./roles/relay.role.ts')).startRelayRole,
+  api: async () => (await import('./roles/api.role.ts')).startApiRole,
+  reconciler: async () => (await import('./roles/reconciler.role.ts')).startReconcilerRole,
 };
 /** Start order for `all`: consumers of work before its producers, so nothing waits on a missing role. */
 const allRoles = ['worker', 'notifier', 'bridge', 'relay', 'api', 'reconciler'];
@@ -80,7 +78,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
-  for (const name of names) running.push(await roles[name]!(resources));
+  for (const name of names) {
+    const start = await roles[name]!();
+    running.push(await start(resources));
+  }
   // The API role serves /metrics and its health on PORT; a process without it has its own server (metrics and the
   // roles' loop health) when METRICS_PORT is set.
   if (config.METRICS_PORT !== undefined && !names.includes('api')) {
